@@ -1,0 +1,18 @@
+//! Flint's data model.
+//!
+//! The vocabulary every other Flint crate speaks: label sets, matchers with RE2 semantics,
+//! samples and the staleness marker, native histograms, exemplars, metadata, name validation
+//! and the relabeling engine.
+#![deny(missing_docs)]
+
+pub mod exemplar;
+pub mod histogram;
+pub mod metric_type;
+pub mod names;
+pub mod value;
+
+pub use exemplar::{Exemplar, Metadata};
+pub use histogram::{CounterResetHint, FloatHistogram, Histogram, Span};
+pub use metric_type::MetricType;
+pub use names::NameValidation;
+pub use value::{STALE_NAN, Sample, Timestamp, is_stale_nan};
