@@ -1,1 +1,62 @@
-fn main() {}
+//! The `flint` binary: command-line parsing, logging set-up and dispatch to the libraries.
+//!
+//! Only wiring lives here; behaviour belongs in the library crates.
+
+mod cli;
+mod cmd;
+mod version;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{CheckCommand, Cli, Command, TestCommand};
+use cmd::not_built;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("flint: error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let Some(command) = cli.command else {
+        return Ok(not_built::report(
+            "the all-in-one stack (flint with no arguments)",
+            "issue 9, after the server and Alertmanager",
+        ));
+    };
+    Ok(match command {
+        Command::Check(CheckCommand::Metrics(args)) => {
+            cmd::check_metrics::run(&args, &mut std::io::stderr().lock())?
+        }
+        Command::Server(_) => not_built::report("flint server", "issues 3-6 (storage, scraping, PromQL, rules)"),
+        Command::Alertmanager(_) => not_built::report("flint alertmanager", "issue 7"),
+        Command::Check(CheckCommand::Config(_)) => not_built::report("flint check config", "issue 4"),
+        Command::Check(CheckCommand::Rules(_)) => not_built::report("flint check rules", "issue 6"),
+        Command::Check(CheckCommand::AlertmanagerConfig(_)) => {
+            not_built::report("flint check alertmanager-config", "issue 7")
+        }
+        Command::Test(TestCommand::Rules(_)) => not_built::report("flint test rules", "issue 6"),
+        Command::Query(_) => not_built::report("flint query", "issue 5"),
+        Command::Tsdb(_) => not_built::report("flint tsdb", "issue 3"),
+        Command::Alert(_) => not_built::report("flint alert", "issue 7"),
+        Command::Silence(_) => not_built::report("flint silence", "issue 7"),
+    })
+}
+
+/// Logs go to standard error; `FLINT_LOG` (tracing's filter syntax) sets the level, `info` by default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FLINT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,4 @@
+//! Implementations of the subcommands.
+
+pub mod check_metrics;
+pub mod not_built;
