@@ -2,6 +2,7 @@
 //! OpenMetrics file; every chunk in its chunk file must decode to the samples we fed in and
 //! re-encode to the very same bytes.
 
+#![allow(clippy::unwrap_used)] // test helpers may unwrap: a failure is a test failure.
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
