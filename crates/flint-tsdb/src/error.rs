@@ -1,7 +1,10 @@
 //! Errors of the TSDB.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 /// Everything that can go wrong in the TSDB.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// A chunk's bytes end before its declared samples do, or hold an impossible value.
     #[error("corrupt {encoding} chunk: {reason}")]
@@ -17,6 +20,53 @@ pub enum Error {
         /// Samples already in the chunk.
         samples: usize,
     },
+    /// A file of the data directory is not in the expected format.
+    #[error("corrupt {file}: {reason}")]
+    Corrupt {
+        /// The file.
+        file: PathBuf,
+        /// What was wrong (with the offset where useful).
+        reason: String,
+    },
+    /// Reading or writing a file failed.
+    #[error("{context}")]
+    Io {
+        /// What was being done, on which file.
+        context: String,
+        /// The I/O error (shared so the error can be cloned).
+        #[source]
+        source: Arc<std::io::Error>,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// A corruption of `file`.
+    pub fn corrupt(file: impl Into<PathBuf>, reason: impl Into<String>) -> Self {
+        Error::Corrupt {
+            file: file.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<Error> for flint_storage::StorageError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Io { context, source } => flint_storage::StorageError::Io { context, source },
+            other => flint_storage::StorageError::Corrupt {
+                location: "tsdb".to_owned(),
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 /// Result with the TSDB's error.

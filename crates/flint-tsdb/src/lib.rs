@@ -1,11 +1,26 @@
 //! Flint's local time-series database.
 //!
-//! Built in layers after Prometheus's on-disk format documents (`tsdb/docs/format/*.md`
-//! upstream). So far: [`chunkenc`], the chunk encodings (the XOR float chunk, bit for bit).
-//! The head, WAL, blocks, compaction and retention follow.
+//! Built after Prometheus's on-disk format documents (`tsdb/docs/format/*.md` upstream), so
+//! Prometheus, promtool, Thanos and Mimir read what Flint writes and the other way round.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`chunkenc`] | chunk encodings (XOR floats, bit for bit) |
+//! | [`wlog`] | the write-ahead log: segments, pages, records fragments, repair, checkpoints |
+//! | [`record`] | WAL record encoding: series, samples, tombstones, exemplars, metadata |
+//! | [`chunks`] | chunk segment files of blocks (`chunks/000001`) |
+//! | [`index`] | the block index, format v2 (symbols, series, postings, label indices, TOC) |
+//! | [`block`] | block directories: `meta.json`, tombstones, reading and writing whole blocks |
+//! | [`mmap`] | the one place that maps files into memory |
 #![deny(missing_docs)]
 
+pub mod block;
 pub mod chunkenc;
+pub mod chunks;
 pub mod error;
+pub mod index;
+pub mod mmap;
+pub mod record;
+pub mod wlog;
 
 pub use error::{Error, Result};
