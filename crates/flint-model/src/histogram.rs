@@ -133,7 +133,10 @@ mod tests {
         let h = Histogram {
             schema: 0,
             count: 6,
-            positive_spans: vec![Span { offset: 0, length: 3 }],
+            positive_spans: vec![Span {
+                offset: 0,
+                length: 3,
+            }],
             positive_deltas: vec![1, 2, -1],
             ..Default::default()
         };

@@ -63,7 +63,14 @@ mod tests {
 
     #[test]
     fn legacy_names() {
-        for ok in ["a", "_", ":", "a:b_c9", "http_requests_total", "ns:sub:metric"] {
+        for ok in [
+            "a",
+            "_",
+            ":",
+            "a:b_c9",
+            "http_requests_total",
+            "ns:sub:metric",
+        ] {
             assert!(is_legacy_metric_name(ok), "{ok}");
         }
         for bad in ["", "9a", "a-b", "a.b", "ä", "a b"] {
