@@ -11,6 +11,8 @@
 //! | [`chunks`] | chunk segment files of blocks (`chunks/000001`) |
 //! | [`index`] | the block index, format v2 (symbols, series, postings, label indices, TOC) |
 //! | [`block`] | block directories: `meta.json`, tombstones, reading and writing whole blocks |
+//! | [`head`] | the in-memory head: series, postings, appender, querier |
+//! | [`head_chunks`] | full head chunks on disk (`chunks_head/`) |
 //! | [`mmap`] | the one place that maps files into memory |
 #![deny(missing_docs)]
 
@@ -18,6 +20,8 @@ pub mod block;
 pub mod chunkenc;
 pub mod chunks;
 pub mod error;
+pub mod head;
+pub mod head_chunks;
 pub mod index;
 pub mod mmap;
 pub mod record;

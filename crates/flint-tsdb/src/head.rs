@@ -1,0 +1,299 @@
+//! The head: the in-memory block receiving new samples.
+//!
+//! Series are kept in [`stripe`]d maps (by reference and by label hash) so appends from many
+//! scrape loops do not contend; their labels are interned in [`symbols`]; [`postings`] index
+//! them by label pair. Each series ([`series`]) holds only its open chunk in memory: full
+//! chunks go to the head-chunk files ([`crate::head_chunks`]).
+//!
+//! Writes are logged through a [`WalSink`] before they become visible, so a crash loses only
+//! what the WAL's sync policy allows.
+
+pub mod appender;
+pub mod postings;
+pub mod querier;
+pub mod series;
+pub mod stripe;
+pub mod symbols;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use flint_model::Labels;
+
+use self::postings::MemPostings;
+use self::series::{CutChunk, MemSeries, MmappedChunk};
+use self::stripe::StripeSeries;
+use self::symbols::Symbols;
+use crate::chunkenc::Encoding;
+use crate::error::Result;
+use crate::head_chunks::HeadChunks;
+
+pub use appender::HeadAppender;
+pub use querier::{ChunkSeries, ChunksIterator, HeadQuerier};
+
+/// Two hours in milliseconds: the default block and chunk range.
+pub const DEFAULT_CHUNK_RANGE: i64 = 2 * 3600 * 1000;
+
+/// Where the head logs series and samples before making them visible (the WAL).
+pub trait WalSink: Send + Sync {
+    /// Logs new series and a batch of float samples as one unit.
+    fn log(&self, series: &[(u64, Labels)], samples: &[(u64, i64, f64)]) -> Result<()>;
+}
+
+/// Head settings.
+#[derive(Debug, Clone)]
+pub struct HeadOptions {
+    /// Chunks never span a multiple of this (milliseconds); also the block range.
+    pub chunk_range: i64,
+    /// Lock stripes of the series maps.
+    pub stripes: usize,
+}
+
+impl Default for HeadOptions {
+    fn default() -> Self {
+        HeadOptions {
+            chunk_range: DEFAULT_CHUNK_RANGE,
+            stripes: 1 << 12,
+        }
+    }
+}
+
+/// Counters of what the head did (exported as `prometheus_tsdb_head_*` metrics).
+#[derive(Debug, Default)]
+pub struct HeadStats {
+    /// Samples stored.
+    pub samples_appended: AtomicU64,
+    /// Samples rejected as out of order.
+    pub out_of_order: AtomicU64,
+    /// Samples rejected as too old for the head.
+    pub out_of_bounds: AtomicU64,
+    /// Samples rejected as conflicting duplicates.
+    pub duplicates: AtomicU64,
+    /// Series created.
+    pub series_created: AtomicU64,
+    /// Series removed by truncation.
+    pub series_removed: AtomicU64,
+    /// Chunks created.
+    pub chunks_created: AtomicU64,
+}
+
+/// The in-memory head block.
+pub struct Head {
+    opts: HeadOptions,
+    symbols: Symbols,
+    postings: MemPostings,
+    series: StripeSeries,
+    chunks: HeadChunks,
+    wal: Option<Box<dyn WalSink>>,
+    next_ref: AtomicU64,
+    min_time: AtomicI64,
+    max_time: AtomicI64,
+    min_valid_time: AtomicI64,
+    /// What the head did.
+    pub stats: HeadStats,
+}
+
+impl std::fmt::Debug for Head {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Head")
+            .field("series", &self.series.len())
+            .finish()
+    }
+}
+
+impl Head {
+    /// A head keeping its full chunks in `chunk_dir` and logging to `wal` (None: no WAL).
+    pub fn new(chunk_dir: &Path, opts: HeadOptions, wal: Option<Box<dyn WalSink>>) -> Result<Self> {
+        Ok(Head {
+            series: StripeSeries::new(opts.stripes),
+            opts,
+            symbols: Symbols::default(),
+            postings: MemPostings::default(),
+            chunks: HeadChunks::open(chunk_dir)?,
+            wal,
+            next_ref: AtomicU64::new(1),
+            min_time: AtomicI64::new(i64::MAX),
+            max_time: AtomicI64::new(i64::MIN),
+            min_valid_time: AtomicI64::new(i64::MIN),
+            stats: HeadStats::default(),
+        })
+    }
+
+    /// The settings.
+    pub fn options(&self) -> &HeadOptions {
+        &self.opts
+    }
+
+    /// Number of series.
+    pub fn num_series(&self) -> usize {
+        self.series.len()
+    }
+
+    /// Oldest sample time, `i64::MAX` when empty.
+    pub fn min_time(&self) -> i64 {
+        self.min_time.load(Ordering::Acquire)
+    }
+
+    /// Newest sample time, `i64::MIN` when empty.
+    pub fn max_time(&self) -> i64 {
+        self.max_time.load(Ordering::Acquire)
+    }
+
+    /// Samples older than this are rejected as out of bounds.
+    pub fn min_valid_time(&self) -> i64 {
+        let max = self.max_time();
+        let floor = self.min_valid_time.load(Ordering::Acquire);
+        if max == i64::MIN {
+            return floor;
+        }
+        floor.max(max.saturating_sub(self.opts.chunk_range / 2))
+    }
+
+    /// The series with these labels, created if new (`true` when created). `r` forces the
+    /// reference of a new series (WAL replay); otherwise the next free one is used.
+    pub fn get_or_create(&self, labels: &Labels, r: Option<u64>) -> (Arc<MemSeries>, bool) {
+        let hash = labels.stable_hash();
+        let ids = self.symbols.intern_labels(labels);
+        if let Some(existing) = self.series.get_by_hash(hash, &ids) {
+            return (existing, false);
+        }
+        let r = match r {
+            Some(r) => {
+                self.next_ref.fetch_max(r + 1, Ordering::AcqRel);
+                r
+            }
+            None => self.next_ref.fetch_add(1, Ordering::AcqRel),
+        };
+        let (series, created) = self.series.get_or_insert(MemSeries::new(r, hash, ids));
+        if created {
+            self.postings.add(series.r, &series.labels);
+            self.stats.series_created.fetch_add(1, Ordering::Relaxed);
+        }
+        (series, created)
+    }
+
+    /// The series with reference `r`.
+    pub fn series(&self, r: u64) -> Option<Arc<MemSeries>> {
+        self.series.get_by_ref(r)
+    }
+
+    /// The labels of a series.
+    pub fn labels_of(&self, series: &MemSeries) -> Labels {
+        self.symbols.labels(&series.labels)
+    }
+
+    /// Appends one sample to a series directly (used by the appender's commit and WAL replay).
+    /// Per-sample rejections are counted and returned.
+    pub fn append_sample(
+        &self,
+        series: &MemSeries,
+        t: i64,
+        v: f64,
+    ) -> Result<bool, flint_storage::AppendError> {
+        let mut state = series.lock();
+        let outcome = state.append(t, v, self.opts.chunk_range);
+        match outcome {
+            Ok((appended, cut)) => {
+                if let Some(cut) = cut {
+                    let chunk = self.write_chunk(series.r, cut)?;
+                    state.push_mmapped(chunk);
+                }
+                drop(state);
+                let stored = appended == series::Appended::Stored;
+                if stored {
+                    self.stats.samples_appended.fetch_add(1, Ordering::Relaxed);
+                    self.min_time.fetch_min(t, Ordering::AcqRel);
+                    self.max_time.fetch_max(t, Ordering::AcqRel);
+                }
+                Ok(stored)
+            }
+            Err(e) => {
+                self.count_rejection(&e);
+                Err(e)
+            }
+        }
+    }
+
+    fn write_chunk(
+        &self,
+        series_ref: u64,
+        cut: CutChunk,
+    ) -> Result<MmappedChunk, flint_storage::AppendError> {
+        let c = cut.chunk;
+        let chunk = c.app.into_chunk();
+        let r = self
+            .chunks
+            .write(series_ref, c.min_t, c.max_t, Encoding::Xor, chunk.bytes())
+            .map_err(|e| flint_storage::AppendError::Storage(e.into()))?;
+        self.stats.chunks_created.fetch_add(1, Ordering::Relaxed);
+        Ok(MmappedChunk {
+            r,
+            min_t: c.min_t,
+            max_t: c.max_t,
+            num_samples: u16::try_from(chunk.num_samples()).unwrap_or(u16::MAX),
+        })
+    }
+
+    /// Counts a per-sample rejection.
+    pub fn count_rejection(&self, e: &flint_storage::AppendError) {
+        use flint_storage::AppendError as E;
+        let counter = match e {
+            E::OutOfOrder => &self.stats.out_of_order,
+            E::OutOfBounds | E::TooOld => &self.stats.out_of_bounds,
+            E::DuplicateTimestamp => &self.stats.duplicates,
+            _ => return,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Drops everything older than `mint`: chunks, then series left without chunks, then the
+    /// head-chunk files holding only older chunks. Later samples older than `mint` are rejected.
+    pub fn truncate(&self, mint: i64) -> Result<()> {
+        self.min_valid_time.fetch_max(mint, Ordering::AcqRel);
+        let mut removed = Vec::new();
+        let mut new_min = i64::MAX;
+        self.series.for_each(|s| {
+            let mut state = s.lock();
+            if state.truncate_before(mint) {
+                removed.push(s.clone());
+            } else if let Some(t) = state.min_time() {
+                new_min = new_min.min(t);
+            }
+        });
+        for s in &removed {
+            self.series.remove(s);
+        }
+        let mut refs: Vec<u64> = removed.iter().map(|s| s.r).collect();
+        refs.sort_unstable();
+        self.postings.remove(&refs);
+        self.stats
+            .series_removed
+            .fetch_add(refs.len() as u64, Ordering::Relaxed);
+        self.min_time.store(new_min, Ordering::Release);
+        self.chunks.truncate_before(mint)
+    }
+
+    /// Flushes buffered head chunks to the OS.
+    pub fn flush_chunks(&self) -> Result<()> {
+        self.chunks.flush()
+    }
+
+    pub(crate) fn wal(&self) -> Option<&dyn WalSink> {
+        self.wal.as_deref()
+    }
+
+    pub(crate) fn symbols(&self) -> &Symbols {
+        &self.symbols
+    }
+
+    pub(crate) fn postings(&self) -> &MemPostings {
+        &self.postings
+    }
+
+    pub(crate) fn head_chunks(&self) -> &HeadChunks {
+        &self.chunks
+    }
+}

@@ -1,0 +1,184 @@
+//! In-memory postings: for each label pair, the sorted references of the series that carry it.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use super::symbols::SymbolId;
+
+/// name → value → sorted series references, plus the list of all series.
+///
+/// References are allocated in increasing order, so adding a series appends to each of its
+/// lists; removal (head truncation) is rare and done in one pass per affected list.
+#[derive(Debug, Default)]
+pub struct MemPostings {
+    inner: RwLock<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    by_name: HashMap<SymbolId, HashMap<SymbolId, Vec<u64>>>,
+    all: Vec<u64>,
+}
+
+impl MemPostings {
+    /// Adds series `r` with interned `name, value` pairs.
+    pub fn add(&self, r: u64, pairs: &[SymbolId]) {
+        let mut inner = self.write();
+        insert_sorted(&mut inner.all, r);
+        for p in pairs.chunks_exact(2) {
+            let list = inner
+                .by_name
+                .entry(p[0])
+                .or_default()
+                .entry(p[1])
+                .or_default();
+            insert_sorted(list, r);
+        }
+    }
+
+    /// Removes the given series (sorted references).
+    pub fn remove(&self, removed: &[u64]) {
+        if removed.is_empty() {
+            return;
+        }
+        let mut inner = self.write();
+        let gone = |r: &u64| removed.binary_search(r).is_ok();
+        inner.all.retain(|r| !gone(r));
+        inner.by_name.retain(|_, values| {
+            values.retain(|_, list| {
+                list.retain(|r| !gone(r));
+                !list.is_empty()
+            });
+            !values.is_empty()
+        });
+    }
+
+    /// The postings of one label pair (cloned: the caller works without the lock).
+    pub fn get(&self, name: SymbolId, value: SymbolId) -> Vec<u64> {
+        self.read()
+            .by_name
+            .get(&name)
+            .and_then(|v| v.get(&value))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Every series reference.
+    pub fn all(&self) -> Vec<u64> {
+        self.read().all.clone()
+    }
+
+    /// The values (ids) present for label `name`.
+    pub fn values(&self, name: SymbolId) -> Vec<SymbolId> {
+        self.read()
+            .by_name
+            .get(&name)
+            .map(|v| v.keys().copied().collect())
+            .unwrap_or_default()
+    }
+
+    /// The union of the postings of `name` for each value `keep` accepts, sorted.
+    pub fn union_where(&self, name: SymbolId, mut keep: impl FnMut(SymbolId) -> bool) -> Vec<u64> {
+        let inner = self.read();
+        let Some(values) = inner.by_name.get(&name) else {
+            return Vec::new();
+        };
+        let mut out: Vec<u64> = values
+            .iter()
+            .filter(|(v, _)| keep(**v))
+            .flat_map(|(_, list)| list.iter().copied())
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Label names present (ids).
+    pub fn names(&self) -> Vec<SymbolId> {
+        self.read().by_name.keys().copied().collect()
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
+        self.inner.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Inner> {
+        self.inner.write().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Appends `r` keeping `list` sorted (references mostly arrive in increasing order).
+fn insert_sorted(list: &mut Vec<u64>, r: u64) {
+    match list.last() {
+        Some(last) if *last >= r => {
+            if let Err(pos) = list.binary_search(&r) {
+                list.insert(pos, r);
+            }
+        }
+        _ => list.push(r),
+    }
+}
+
+/// Intersection of two sorted lists.
+pub fn intersect(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::with_capacity(a.len().min(b.len()));
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
+}
+
+/// Elements of sorted `a` that are not in sorted `b`.
+pub fn subtract(a: &[u64], b: &[u64]) -> Vec<u64> {
+    let mut j = 0;
+    a.iter()
+        .copied()
+        .filter(|x| {
+            while j < b.len() && b[j] < *x {
+                j += 1;
+            }
+            !(j < b.len() && b[j] == *x)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn add_get_remove() {
+        let p = MemPostings::default();
+        p.add(1, &[0, 1, 2, 3]);
+        p.add(2, &[0, 1, 2, 4]);
+        p.add(3, &[0, 5]);
+        assert_eq!(p.get(0, 1), vec![1, 2]);
+        assert_eq!(p.all(), vec![1, 2, 3]);
+        assert_eq!(p.union_where(2, |v| v == 3 || v == 4), vec![1, 2]);
+        p.remove(&[2]);
+        assert_eq!(p.get(2, 4), Vec::<u64>::new());
+        assert_eq!(p.all(), vec![1, 3]);
+        assert!(!p.values(2).contains(&4));
+    }
+
+    proptest! {
+        #[test]
+        fn set_operations(a in proptest::collection::btree_set(0u64..100, 0..40),
+                          b in proptest::collection::btree_set(0u64..100, 0..40)) {
+            let av: Vec<u64> = a.iter().copied().collect();
+            let bv: Vec<u64> = b.iter().copied().collect();
+            prop_assert_eq!(intersect(&av, &bv), a.intersection(&b).copied().collect::<Vec<_>>());
+            prop_assert_eq!(subtract(&av, &bv), a.difference(&b).copied().collect::<Vec<_>>());
+        }
+    }
+}
