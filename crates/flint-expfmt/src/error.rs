@@ -28,7 +28,10 @@ impl ParseError {
         let offset = offset.min(input.len());
         let before = &input[..offset];
         let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
-        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1);
         ParseError {
             line,
             column: offset - line_start + 1,
@@ -36,6 +39,11 @@ impl ParseError {
         }
     }
 }
+
+/// A `scrape_protocols` entry that names no known protocol.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scrape protocol {0:?}")]
+pub struct UnknownScrapeProtocol(pub String);
 
 /// Result type of this crate's parsers.
 pub type Result<T, E = ParseError> = std::result::Result<T, E>;

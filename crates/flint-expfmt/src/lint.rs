@@ -253,7 +253,12 @@ mod tests {
 
     #[test]
     fn reserved_names_labels_and_case() {
-        let f = family("fooBar_bucket", MetricType::Gauge, "h", &["le", "someLabel"]);
+        let f = family(
+            "fooBar_bucket",
+            MetricType::Gauge,
+            "h",
+            &["le", "someLabel"],
+        );
         assert_eq!(
             texts(f),
             vec![
@@ -266,6 +271,9 @@ mod tests {
         let f = family("job:up:sum", MetricType::Gauge, "h", &[]);
         assert_eq!(texts(f), vec!["metric names should not contain ':'"]);
         let f = family("my_gauge_value", MetricType::Gauge, "h", &[]);
-        assert_eq!(texts(f), vec!["metric name should not include type 'gauge'"]);
+        assert_eq!(
+            texts(f),
+            vec!["metric name should not include type 'gauge'"]
+        );
     }
 }

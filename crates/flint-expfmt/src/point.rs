@@ -46,6 +46,29 @@ impl EncodeLabels for [(String, String)] {
     }
 }
 
+impl<T: EncodeLabels + ?Sized> EncodeLabels for &T {
+    fn visit(&self, f: &mut dyn FnMut(&str, &str)) {
+        (**self).visit(f);
+    }
+}
+
+impl EncodeLabels for Vec<(String, String)> {
+    fn visit(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.as_slice().visit(f);
+    }
+}
+
+impl<const N: usize> EncodeLabels for [(&str, &str); N] {
+    fn visit(&self, f: &mut dyn FnMut(&str, &str)) {
+        self.as_slice().visit(f);
+    }
+}
+
+/// No labels.
+impl EncodeLabels for () {
+    fn visit(&self, _f: &mut dyn FnMut(&str, &str)) {}
+}
+
 /// Two label sources concatenated (const labels followed by a child's labels, for example).
 pub struct ChainLabels<'a>(pub &'a dyn EncodeLabels, pub &'a dyn EncodeLabels);
 

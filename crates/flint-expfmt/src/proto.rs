@@ -1,0 +1,5 @@
+//! Message types of the `io.prometheus.client` protobuf exposition format.
+
+pub mod metrics;
+
+pub use metrics::*;
