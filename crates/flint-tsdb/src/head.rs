@@ -201,20 +201,25 @@ impl Head {
                     let chunk = self.write_chunk(series.r, cut)?;
                     state.push_mmapped(chunk);
                 }
-                drop(state);
-                let stored = appended == series::Appended::Stored;
-                if stored {
-                    self.stats.samples_appended.fetch_add(1, Ordering::Relaxed);
-                    self.min_time.fetch_min(t, Ordering::AcqRel);
-                    self.max_time.fetch_max(t, Ordering::AcqRel);
-                }
-                Ok(stored)
+                Ok(appended == series::Appended::Stored)
             }
             Err(e) => {
                 self.count_rejection(&e);
                 Err(e)
             }
         }
+    }
+
+    /// Accounts for a batch of stored samples spanning `[min_t, max_t]`.
+    pub fn record_appended(&self, count: u64, min_t: i64, max_t: i64) {
+        if count == 0 {
+            return;
+        }
+        self.stats
+            .samples_appended
+            .fetch_add(count, Ordering::Relaxed);
+        self.min_time.fetch_min(min_t, Ordering::AcqRel);
+        self.max_time.fetch_max(max_t, Ordering::AcqRel);
     }
 
     fn write_chunk(

@@ -21,7 +21,8 @@ pub struct Mmap {
 impl Mmap {
     /// Maps `path` read-only. Empty files map to an empty slice.
     pub fn open(path: &Path) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+        let file =
+            File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
         let len = file
             .metadata()
             .map_err(|e| Error::io(format!("reading metadata of {}", path.display()), e))?

@@ -61,20 +61,42 @@ impl BitWriter {
     }
 
     /// Writes the lowest `n` bits of `value`, most significant first (`n <= 64`): whole bytes
-    /// first, then single bits, in the same order Prometheus does.
+    /// first, then the remaining bits, in the same order (and with the same byte allocation)
+    /// as Prometheus.
     #[inline]
     pub fn write_bits(&mut self, value: u64, n: u8) {
-        let mut n = n.min(64);
-        let mut v = if n == 0 { 0 } else { value << (64 - n) };
-        while n >= 8 {
-            self.write_byte((v >> 56) as u8);
-            v <<= 8;
-            n -= 8;
+        let n = n.min(64);
+        let rem = n % 8;
+        let mut shift = n;
+        while shift > rem {
+            shift -= 8;
+            self.write_byte((value >> shift) as u8);
         }
-        while n > 0 {
-            self.write_bit(v >> 63 == 1);
-            v <<= 1;
-            n -= 1;
+        if rem > 0 {
+            let bits = (value & ((1u64 << rem) - 1)) as u8;
+            self.write_small(bits, rem);
+        }
+    }
+
+    /// Writes `n < 8` bits at once, exactly as `n` single-bit writes would.
+    #[inline]
+    fn write_small(&mut self, bits: u8, n: u8) {
+        if self.free == 0 {
+            self.bytes.push(0);
+            self.free = 8;
+        }
+        if n <= self.free {
+            self.free -= n;
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= bits << self.free;
+            }
+        } else {
+            let spill = n - self.free;
+            if let Some(last) = self.bytes.last_mut() {
+                *last |= bits >> spill;
+            }
+            self.free = 8 - spill;
+            self.bytes.push(bits << self.free);
         }
     }
 }

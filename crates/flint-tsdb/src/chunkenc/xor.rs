@@ -92,6 +92,11 @@ impl XorAppender {
         (self.num > 0).then_some(self.t)
     }
 
+    /// Timestamp and value bits of the last sample, if any.
+    pub fn last_sample(&self) -> Option<(i64, u64)> {
+        (self.num > 0).then_some((self.t, self.v.to_bits()))
+    }
+
     /// Appends a sample. Timestamps must not go backwards (callers check ordering); the chunk
     /// holds at most `u16::MAX` samples.
     pub fn append(&mut self, t: i64, v: f64) -> Result<()> {

@@ -127,14 +127,21 @@ impl Appender for HeadAppender<'_> {
 
     fn commit(self: Box<Self>) -> Result<(), StorageError> {
         self.log_to_wal()?;
+        let (mut stored, mut min_t, mut max_t) = (0u64, i64::MAX, i64::MIN);
         for (s, t, v) in &self.samples {
             match self.head.append_sample(s, *t, *v) {
-                Ok(_) => {}
+                Ok(true) => {
+                    stored += 1;
+                    min_t = min_t.min(*t);
+                    max_t = max_t.max(*t);
+                }
+                Ok(false) => {}
                 Err(AppendError::Storage(e)) => return Err(e),
                 // Another appender got there first; already counted.
                 Err(_) => {}
             }
         }
+        self.head.record_appended(stored, min_t, max_t);
         Ok(())
     }
 

@@ -262,7 +262,7 @@ impl ChunksIterator<'_> {
                         return true;
                     }
                     Some(Err(e)) => {
-                        self.err = Some(crate::error::Error::from(e).into());
+                        self.err = Some(e.into());
                         return false;
                     }
                     None => self.current = None,

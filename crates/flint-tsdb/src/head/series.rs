@@ -42,10 +42,9 @@ pub struct OpenChunk {
 pub struct SeriesState {
     /// Full chunks on disk, oldest first.
     pub mmapped: Vec<MmappedChunk>,
-    /// The open chunk, if any.
+    /// The open chunk, if any. Its last sample is the series' newest sample: a new chunk is
+    /// only opened by the sample that follows the previous chunk's last one.
     pub open: Option<OpenChunk>,
-    /// Timestamp and value bits of the newest sample (`None` before the first one).
-    pub last: Option<(i64, u64)>,
 }
 
 /// A series of the head.
@@ -96,7 +95,13 @@ impl MemSeries {
 impl SeriesState {
     /// Whether `(t, v)` can be appended: an error for out-of-order and conflicting duplicates.
     pub fn check(&self, t: i64, v: f64) -> Result<Appended, AppendError> {
-        match self.last {
+        let last = match &self.open {
+            Some(c) => c.app.last_sample(),
+            // Only chunks on disk (after a restart): their last value is not at hand, so an
+            // equal timestamp counts as a duplicate of it.
+            None => self.mmapped.last().map(|c| (c.max_t, v.to_bits())),
+        };
+        match last {
             Some((lt, _)) if t < lt => Err(AppendError::OutOfOrder),
             Some((lt, lv)) if t == lt => {
                 if lv == v.to_bits() {
@@ -142,7 +147,6 @@ impl SeriesState {
                 open.next_at = chunk_end_time(open.min_t, t, open.next_at);
             }
         }
-        self.last = Some((t, v.to_bits()));
         Ok((Appended::Stored, cut))
     }
 
