@@ -82,6 +82,9 @@ pub struct CheckMetricsArgs {
     /// Skip the lint checks; only parse.
     #[arg(long)]
     pub no_lint: bool,
+    /// Print the number of series per metric family, largest first.
+    #[arg(long)]
+    pub extended: bool,
     /// Read from this file instead of standard input.
     #[arg(long, hide = true)]
     pub file: Option<PathBuf>,

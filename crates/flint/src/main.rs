@@ -36,9 +36,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(CheckCommand::Metrics(args)) => {
             cmd::check_metrics::run(&args, &mut std::io::stderr().lock())?
         }
-        Command::Server(_) => not_built::report("flint server", "issues 3-6 (storage, scraping, PromQL, rules)"),
+        Command::Server(_) => not_built::report(
+            "flint server",
+            "issues 3-6 (storage, scraping, PromQL, rules)",
+        ),
         Command::Alertmanager(_) => not_built::report("flint alertmanager", "issue 7"),
-        Command::Check(CheckCommand::Config(_)) => not_built::report("flint check config", "issue 4"),
+        Command::Check(CheckCommand::Config(_)) => {
+            not_built::report("flint check config", "issue 4")
+        }
         Command::Check(CheckCommand::Rules(_)) => not_built::report("flint check rules", "issue 6"),
         Command::Check(CheckCommand::AlertmanagerConfig(_)) => {
             not_built::report("flint check alertmanager-config", "issue 7")

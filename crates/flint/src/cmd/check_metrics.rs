@@ -4,6 +4,7 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use flint_expfmt::family::{MetricFamily, MetricValue};
 use flint_expfmt::{Format, lint, parse_families};
 
 use crate::cli::{CheckMetricsArgs, MetricsFormat};
@@ -28,6 +29,9 @@ pub fn run(args: &CheckMetricsArgs, err: &mut dyn Write) -> anyhow::Result<ExitC
             return Ok(ExitCode::from(FAILURE_EXIT));
         }
     };
+    if args.extended {
+        write_cardinality(&families, &mut std::io::stdout().lock())?;
+    }
     if args.no_lint {
         return Ok(ExitCode::SUCCESS);
     }
@@ -54,6 +58,54 @@ fn read_input(args: &CheckMetricsArgs) -> anyhow::Result<Vec<u8>> {
         }
     }
     Ok(input)
+}
+
+/// Prints series per family as promtool's `--extended` table (padded columns, largest first).
+fn write_cardinality(families: &[MetricFamily], out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut rows: Vec<(&str, usize)> = families
+        .iter()
+        .map(|f| (f.name.as_str(), series_count(f)))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let total: usize = rows.iter().map(|r| r.1).sum();
+    let mut table = vec![[
+        "Metric".to_owned(),
+        "Cardinality".to_owned(),
+        "Percentage".to_owned(),
+    ]];
+    for (name, count) in &rows {
+        let share = if total == 0 {
+            0.0
+        } else {
+            *count as f64 * 100.0 / total as f64
+        };
+        table.push([name.to_string(), count.to_string(), format!("{share:.2}%")]);
+    }
+    table.push(["Total".to_owned(), total.to_string(), "100%".to_owned()]);
+    let widths: Vec<usize> = (0..3)
+        .map(|c| table.iter().map(|r| r[c].len()).max().unwrap_or(0) + 4)
+        .collect();
+    for row in &table {
+        for (cell, width) in row.iter().zip(&widths) {
+            write!(out, "{cell:<width$}")?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// Series a family contributes once flattened (buckets, quantiles, `_sum`, `_count`, …).
+fn series_count(family: &MetricFamily) -> usize {
+    family
+        .metrics
+        .iter()
+        .map(|m| match &m.value {
+            MetricValue::Histogram(h) | MetricValue::GaugeHistogram(h) => h.buckets.len() + 2,
+            MetricValue::Summary(s) => s.quantiles.len() + 2,
+            MetricValue::StateSet(states) => states.len(),
+            _ => 1,
+        })
+        .sum()
 }
 
 /// OpenMetrics when the last non-empty line is `# EOF`, Prometheus text otherwise.
