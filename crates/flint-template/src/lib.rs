@@ -1,0 +1,2 @@
+//! Go's `text/template` language in Rust, with Prometheus's and Alertmanager's function sets.
+#![deny(missing_docs)]
