@@ -1,2 +1,29 @@
 //! The Alertmanager: API v2, dispatcher, inhibition, silences, notification log, integrations.
+//!
+//! # Brief overview
+//!
+//! - [`config`] parses and validates `alertmanager.yml` with upstream's rules and messages.
+//! - [`store`] holds alerts (shared label sets, upstream-compatible fingerprints) and the
+//!   [`store::Marker`] with each alert's state.
+//! - [`dispatch`] matches alerts against the route tree and runs aggregation groups with
+//!   group_wait / group_interval / repeat_interval timers on tokio time.
+//! - [`notify`] is the pipeline of stages (inhibit, time intervals, silences, then per
+//!   integration: wait, dedup against the [`nflog`], retry, record) and the integrations.
+//! - [`silence`] and [`nflog`] keep their state in memory and in snapshots on disk.
+//! - [`api`] serves API v2 (what `amtool` and Prometheus talk to) with axum.
 #![deny(missing_docs)]
+
+pub mod alert;
+pub mod config;
+pub mod dispatch;
+pub mod error;
+pub mod inhibit;
+pub mod matchers;
+pub mod nflog;
+pub mod pb;
+pub mod silence;
+pub mod store;
+pub mod time;
+pub mod timeinterval;
+
+pub use error::{Error, Result};

@@ -1,0 +1,420 @@
+//! Silences: matchers that mute alerts during a time range, with upstream's validation,
+//! update semantics, limits, retention and snapshots (upstream's `silences` file format).
+
+mod snapshot;
+
+pub(crate) use snapshot::write_atomic;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, RwLock};
+
+use flint_model::{Labels, Matcher};
+
+use crate::alert::Fingerprint;
+use crate::error::{Error, Result};
+use crate::matchers::matches_all;
+use crate::time::{Clock, Millis, ZERO_TIME};
+
+/// A silence.
+#[derive(Debug, Clone)]
+pub struct Silence {
+    /// UUID; empty when creating.
+    pub id: String,
+    /// Alerts matching all of these are muted.
+    pub matchers: Vec<Matcher>,
+    /// Start of the muting range.
+    pub starts_at: Millis,
+    /// End of the muting range.
+    pub ends_at: Millis,
+    /// Last change.
+    pub updated_at: Millis,
+    /// Author.
+    pub created_by: String,
+    /// Why.
+    pub comment: String,
+}
+
+/// Where a silence stands at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SilenceState {
+    /// In force.
+    Active,
+    /// Starts later.
+    Pending,
+    /// Over.
+    Expired,
+}
+
+impl SilenceState {
+    /// The API's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SilenceState::Active => "active",
+            SilenceState::Pending => "pending",
+            SilenceState::Expired => "expired",
+        }
+    }
+}
+
+impl Silence {
+    /// The state at `now`.
+    pub fn state(&self, now: Millis) -> SilenceState {
+        if now < self.starts_at {
+            SilenceState::Pending
+        } else if now < self.ends_at {
+            SilenceState::Active
+        } else {
+            SilenceState::Expired
+        }
+    }
+
+    fn matchers_equal(&self, other: &Silence) -> bool {
+        self.matchers.len() == other.matchers.len()
+            && self.matchers.iter().zip(&other.matchers).all(|(a, b)| {
+                a.name() == b.name() && a.match_type() == b.match_type() && a.value() == b.value()
+            })
+    }
+
+    /// Approximate encoded size, for the size limit.
+    fn size(&self) -> usize {
+        self.id.len()
+            + self.created_by.len()
+            + self.comment.len()
+            + 40
+            + self
+                .matchers
+                .iter()
+                .map(|m| m.name().len() + m.value().len() + 4)
+                .sum::<usize>()
+    }
+}
+
+/// Upstream's `validateSilence`.
+pub fn validate(s: &Silence) -> Result<()> {
+    let bad = |m: &str| Err(Error::InvalidSilence(format!("invalid silence: {m}")));
+    if s.matchers.is_empty() {
+        return bad("at least one matcher required");
+    }
+    for (i, m) in s.matchers.iter().enumerate() {
+        if m.name().is_empty() {
+            return bad(&format!(
+                "invalid label matcher {i}: invalid label name \"\""
+            ));
+        }
+    }
+    if s.matchers.iter().all(|m| m.matches_empty()) {
+        return bad("at least one matcher must not match the empty string");
+    }
+    if s.starts_at == ZERO_TIME {
+        return bad("invalid zero start timestamp");
+    }
+    if s.ends_at == ZERO_TIME {
+        return bad("invalid zero end timestamp");
+    }
+    if s.ends_at < s.starts_at {
+        return bad("end time must not be before start time");
+    }
+    Ok(())
+}
+
+/// Limits on silences (`--silences.max-silences`, `--silences.max-silence-size-bytes`; 0 = none).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// Maximum number of active and pending silences.
+    pub max_silences: usize,
+    /// Maximum size of one silence in bytes.
+    pub max_silence_size_bytes: usize,
+}
+
+struct Entry {
+    silence: Silence,
+    expires_at: Millis,
+}
+
+type MatchCache = HashMap<Fingerprint, (u64, Vec<String>)>;
+
+/// The silence store.
+pub struct Silences {
+    entries: RwLock<HashMap<String, Entry>>,
+    version: AtomicU64,
+    cache: Mutex<MatchCache>,
+    clock: Clock,
+    retention: Millis,
+    limits: Limits,
+    snapshot: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Silences {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Silences")
+            .field("version", &self.version)
+            .finish()
+    }
+}
+
+fn new_id() -> String {
+    let v = fastrand::u128(..);
+    // A version-4, variant-1 UUID.
+    let v = (v & !(0xf << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+impl Silences {
+    /// A store keeping expired silences for `retention` ms and snapshotting to `snapshot`.
+    pub fn new(clock: Clock, retention: Millis, limits: Limits, snapshot: Option<PathBuf>) -> Self {
+        Silences {
+            entries: RwLock::new(HashMap::new()),
+            version: AtomicU64::new(0),
+            cache: Mutex::new(HashMap::new()),
+            clock,
+            retention,
+            limits,
+            snapshot,
+        }
+    }
+
+    /// Bumped on every change.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    fn changed(&self) {
+        self.version.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Creates or updates a silence and returns its ID, as upstream's `Silences.Set`:
+    /// an update that keeps matchers and respects the silence's state edits it in place;
+    /// anything else creates a new silence and expires the old one.
+    pub fn set(&self, mut sil: Silence) -> Result<String> {
+        let now = self.clock.now();
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let prev = if sil.id.is_empty() {
+            None
+        } else {
+            Some(
+                entries
+                    .get(&sil.id)
+                    .map(|e| e.silence.clone())
+                    .ok_or_else(|| Error::SilenceNotFound(sil.id.clone()))?,
+            )
+        };
+        sil.updated_at = now;
+        if let Some(prev) = &prev
+            && can_update(prev, &sil, now)
+        {
+            validate(&sil)?;
+            self.check_size(&sil)?;
+            let expires_at = sil.ends_at + self.retention;
+            entries.insert(
+                sil.id.clone(),
+                Entry {
+                    silence: sil.clone(),
+                    expires_at,
+                },
+            );
+            drop(entries);
+            self.changed();
+            return Ok(sil.id);
+        }
+        validate(&sil)?;
+        self.check_size(&sil)?;
+        if self.limits.max_silences > 0 {
+            let live = entries
+                .values()
+                .filter(|e| e.silence.state(now) != SilenceState::Expired)
+                .count();
+            if live >= self.limits.max_silences {
+                return Err(Error::SilenceLimit(format!(
+                    "exceeded maximum number of silences: {live} (limit: {})",
+                    self.limits.max_silences
+                )));
+            }
+        }
+        sil.id = new_id();
+        if sil.starts_at < now {
+            sil.starts_at = now;
+        }
+        let expires_at = sil.ends_at + self.retention;
+        entries.insert(
+            sil.id.clone(),
+            Entry {
+                silence: sil.clone(),
+                expires_at,
+            },
+        );
+        if let Some(prev) = prev {
+            expire_entry(&mut entries, &prev.id, now, self.retention)?;
+        }
+        drop(entries);
+        self.changed();
+        Ok(sil.id)
+    }
+
+    fn check_size(&self, sil: &Silence) -> Result<()> {
+        let max = self.limits.max_silence_size_bytes;
+        let n = sil.size();
+        if max > 0 && n > max {
+            return Err(Error::SilenceLimit(format!(
+                "silence exceeded maximum size: {n} bytes (limit: {max} bytes)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Expires a silence now.
+    pub fn expire(&self, id: &str) -> Result<()> {
+        let now = self.clock.now();
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        expire_entry(&mut entries, id, now, self.retention)?;
+        drop(entries);
+        self.changed();
+        Ok(())
+    }
+
+    /// One silence by ID.
+    pub fn get(&self, id: &str) -> Option<Silence> {
+        self.entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+            .map(|e| e.silence.clone())
+    }
+
+    /// All silences.
+    pub fn list(&self) -> Vec<Silence> {
+        self.entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(|e| e.silence.clone())
+            .collect()
+    }
+
+    /// IDs of the silences active at `now` that mute an alert with `labels`.
+    ///
+    /// Which silences *match* an alert is cached per fingerprint until a silence changes;
+    /// only their state is evaluated at `now`.
+    pub fn mutes(&self, fp: Fingerprint, labels: &Labels, now: Millis) -> Vec<String> {
+        let version = self.version();
+        let matching = {
+            let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+            cache
+                .get(&fp)
+                .filter(|(v, _)| *v == version)
+                .map(|(_, ids)| ids.clone())
+        };
+        let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+        let matching = match matching {
+            Some(m) => m,
+            None => {
+                let ids: Vec<String> = entries
+                    .values()
+                    .filter(|e| e.silence.state(now) != SilenceState::Expired)
+                    .filter(|e| matches_all(&e.silence.matchers, labels))
+                    .map(|e| e.silence.id.clone())
+                    .collect();
+                let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+                cache.insert(fp, (version, ids.clone()));
+                ids
+            }
+        };
+        let mut active: Vec<String> = matching
+            .into_iter()
+            .filter(|id| {
+                entries
+                    .get(id)
+                    .is_some_and(|e| e.silence.state(now) == SilenceState::Active)
+            })
+            .collect();
+        active.sort();
+        active
+    }
+
+    /// Forgets the cached matches of alerts that are gone.
+    pub fn forget(&self, fps: &[Fingerprint]) {
+        let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
+        for fp in fps {
+            cache.remove(fp);
+        }
+    }
+
+    /// Counts of silences by state, in the order active, pending, expired.
+    pub fn count_by_state(&self) -> [usize; 3] {
+        let now = self.clock.now();
+        let mut c = [0; 3];
+        for e in self
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+        {
+            c[e.silence.state(now) as usize] += 1;
+        }
+        c
+    }
+
+    /// Drops silences past their retention; returns how many.
+    pub fn gc(&self) -> usize {
+        let now = self.clock.now();
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        let before = entries.len();
+        entries.retain(|_, e| e.expires_at > now);
+        let n = before - entries.len();
+        drop(entries);
+        if n > 0 {
+            self.changed();
+        }
+        n
+    }
+}
+
+fn expire_entry(
+    entries: &mut HashMap<String, Entry>,
+    id: &str,
+    now: Millis,
+    retention: Millis,
+) -> Result<()> {
+    let e = entries
+        .get_mut(id)
+        .ok_or_else(|| Error::SilenceNotFound(id.to_string()))?;
+    match e.silence.state(now) {
+        SilenceState::Expired => {
+            return Err(Error::InvalidSilence(format!(
+                "silence {id} already expired"
+            )));
+        }
+        SilenceState::Pending => {
+            e.silence.starts_at = now;
+            e.silence.ends_at = now;
+        }
+        SilenceState::Active => e.silence.ends_at = now,
+    }
+    e.silence.updated_at = now;
+    e.expires_at = now + retention;
+    Ok(())
+}
+
+/// Upstream's `canUpdate`: whether `b` may replace `a` in place at `now`.
+fn can_update(a: &Silence, b: &Silence, now: Millis) -> bool {
+    if !a.matchers_equal(b) {
+        return false;
+    }
+    match a.state(now) {
+        SilenceState::Active => b.starts_at == a.starts_at && b.ends_at >= now,
+        SilenceState::Pending => b.starts_at >= now,
+        SilenceState::Expired => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;
