@@ -1,0 +1,7 @@
+//! Integration tests of flint-discovery.
+#![allow(clippy::unwrap_used)]
+
+mod dns;
+mod file;
+mod http;
+mod manager;
