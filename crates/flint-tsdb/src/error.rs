@@ -28,6 +28,20 @@ pub enum Error {
         /// What was wrong (with the offset where useful).
         reason: String,
     },
+    /// Another process holds the data directory's lock file.
+    #[error(
+        "lock DB directory {dir}: resource temporarily unavailable (is another Prometheus or Flint using it?)"
+    )]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+    },
+    /// The database was closed.
+    #[error("database is closed")]
+    Closed,
+    /// An operation was stopped because the database is shutting down.
+    #[error("canceled: the database is shutting down")]
+    Canceled,
     /// Reading or writing a file failed.
     #[error("{context}")]
     Io {
@@ -61,6 +75,7 @@ impl From<Error> for flint_storage::StorageError {
     fn from(e: Error) -> Self {
         match e {
             Error::Io { context, source } => flint_storage::StorageError::Io { context, source },
+            Error::Closed | Error::Canceled => flint_storage::StorageError::NotReady(e.to_string()),
             other => flint_storage::StorageError::Corrupt {
                 location: "tsdb".to_owned(),
                 reason: other.to_string(),

@@ -9,8 +9,11 @@
 //! what the WAL's sync policy allows.
 
 pub mod appender;
+pub mod cardinality;
+pub mod compact;
 pub mod postings;
 pub mod querier;
+pub mod replay;
 pub mod series;
 pub mod stripe;
 pub mod symbols;
@@ -18,21 +21,25 @@ pub mod symbols;
 mod tests;
 
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
-use flint_model::Labels;
+use flint_model::{Labels, Matcher};
 
 use self::postings::MemPostings;
 use self::series::{CutChunk, MemSeries, MmappedChunk};
 use self::stripe::StripeSeries;
 use self::symbols::Symbols;
+use crate::block::{Interval, Tombstones};
 use crate::chunkenc::Encoding;
 use crate::error::Result;
 use crate::head_chunks::HeadChunks;
+use crate::record::{RefSample, RefSeries, RefTombstone};
 
 pub use appender::HeadAppender;
+pub use cardinality::{HeadCardinality, NameCount};
 pub use querier::{ChunkSeries, ChunksIterator, HeadQuerier};
+pub use replay::{ReplayProgress, ReplayState, ReplayStats, WalReplayStatus};
 
 /// Two hours in milliseconds: the default block and chunk range.
 pub const DEFAULT_CHUNK_RANGE: i64 = 2 * 3600 * 1000;
@@ -40,7 +47,13 @@ pub const DEFAULT_CHUNK_RANGE: i64 = 2 * 3600 * 1000;
 /// Where the head logs series and samples before making them visible (the WAL).
 pub trait WalSink: Send + Sync {
     /// Logs new series and a batch of float samples as one unit.
-    fn log(&self, series: &[(u64, Labels)], samples: &[(u64, i64, f64)]) -> Result<()>;
+    fn log(&self, series: &[RefSeries], samples: &[RefSample]) -> Result<()>;
+
+    /// Logs deleted intervals.
+    fn log_tombstones(&self, stones: &[RefTombstone]) -> Result<()> {
+        let _ = stones;
+        Ok(())
+    }
 }
 
 /// Head settings.
@@ -78,6 +91,12 @@ pub struct HeadStats {
     pub series_removed: AtomicU64,
     /// Chunks created.
     pub chunks_created: AtomicU64,
+    /// Chunks removed by truncation.
+    pub chunks_removed: AtomicU64,
+    /// Truncations done.
+    pub truncations: AtomicU64,
+    /// Truncations that failed.
+    pub truncations_failed: AtomicU64,
 }
 
 /// The in-memory head block.
@@ -92,6 +111,10 @@ pub struct Head {
     min_time: AtomicI64,
     max_time: AtomicI64,
     min_valid_time: AtomicI64,
+    /// Chunks held (open and on disk).
+    num_chunks: AtomicI64,
+    /// Deleted intervals by series reference.
+    deleted: RwLock<Tombstones>,
     /// What the head did.
     pub stats: HeadStats,
 }
@@ -118,6 +141,8 @@ impl Head {
             min_time: AtomicI64::new(i64::MAX),
             max_time: AtomicI64::new(i64::MIN),
             min_valid_time: AtomicI64::new(i64::MIN),
+            num_chunks: AtomicI64::new(0),
+            deleted: RwLock::default(),
             stats: HeadStats::default(),
         })
     }
@@ -142,6 +167,30 @@ impl Head {
         self.max_time.load(Ordering::Acquire)
     }
 
+    /// Raises the floor below which samples are rejected (at startup: the newest block's end,
+    /// so the head never overlaps persisted blocks).
+    pub fn set_min_valid_time(&self, t: i64) {
+        self.min_valid_time.fetch_max(t, Ordering::AcqRel);
+    }
+
+    /// The floor set by truncation and [`Head::set_min_valid_time`], without the append window.
+    pub fn truncated_before(&self) -> i64 {
+        self.min_valid_time.load(Ordering::Acquire)
+    }
+
+    /// Whether the head spans more than one and a half chunk ranges, so that its oldest range
+    /// can be persisted as a block (Prometheus's rule).
+    pub fn compactable(&self) -> bool {
+        let (min, max) = (self.min_time(), self.max_time());
+        min != i64::MAX && max.saturating_sub(min) > self.opts.chunk_range / 2 * 3
+    }
+
+    /// Widens the head's time range to include `[min_t, max_t]`.
+    pub fn extend_time_range(&self, min_t: i64, max_t: i64) {
+        self.min_time.fetch_min(min_t, Ordering::AcqRel);
+        self.max_time.fetch_max(max_t, Ordering::AcqRel);
+    }
+
     /// Samples older than this are rejected as out of bounds.
     pub fn min_valid_time(&self) -> i64 {
         let max = self.max_time();
@@ -162,7 +211,7 @@ impl Head {
         }
         let r = match r {
             Some(r) => {
-                self.next_ref.fetch_max(r + 1, Ordering::AcqRel);
+                self.bump_next_ref(r);
                 r
             }
             None => self.next_ref.fetch_add(1, Ordering::AcqRel),
@@ -194,9 +243,13 @@ impl Head {
         v: f64,
     ) -> Result<bool, flint_storage::AppendError> {
         let mut state = series.lock();
+        let before = state.open.is_some();
         let outcome = state.append(t, v, self.opts.chunk_range);
         match outcome {
             Ok((appended, cut)) => {
+                if cut.is_some() || (!before && state.open.is_some()) {
+                    self.num_chunks.fetch_add(1, Ordering::Relaxed);
+                }
                 if let Some(cut) = cut {
                     let chunk = self.write_chunk(series.r, cut)?;
                     state.push_mmapped(chunk);
@@ -218,8 +271,7 @@ impl Head {
         self.stats
             .samples_appended
             .fetch_add(count, Ordering::Relaxed);
-        self.min_time.fetch_min(min_t, Ordering::AcqRel);
-        self.max_time.fetch_max(max_t, Ordering::AcqRel);
+        self.extend_time_range(min_t, max_t);
     }
 
     fn write_chunk(
@@ -257,12 +309,26 @@ impl Head {
     /// Drops everything older than `mint`: chunks, then series left without chunks, then the
     /// head-chunk files holding only older chunks. Later samples older than `mint` are rejected.
     pub fn truncate(&self, mint: i64) -> Result<()> {
+        let res = self.truncate_inner(mint);
+        let counter = match res {
+            Ok(()) => &self.stats.truncations,
+            Err(_) => &self.stats.truncations_failed,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        res
+    }
+
+    fn truncate_inner(&self, mint: i64) -> Result<()> {
         self.min_valid_time.fetch_max(mint, Ordering::AcqRel);
         let mut removed = Vec::new();
         let mut new_min = i64::MAX;
+        let mut chunks_removed = 0u64;
         self.series.for_each(|s| {
             let mut state = s.lock();
-            if state.truncate_before(mint) {
+            let before = state.num_chunks();
+            let empty = state.truncate_before(mint);
+            chunks_removed += (before - state.num_chunks()) as u64;
+            if empty {
                 removed.push(s.clone());
             } else if let Some(t) = state.min_time() {
                 new_min = new_min.min(t);
@@ -277,8 +343,100 @@ impl Head {
         self.stats
             .series_removed
             .fetch_add(refs.len() as u64, Ordering::Relaxed);
+        self.stats
+            .chunks_removed
+            .fetch_add(chunks_removed, Ordering::Relaxed);
+        self.num_chunks
+            .fetch_sub(chunks_removed as i64, Ordering::Relaxed);
         self.min_time.store(new_min, Ordering::Release);
+        self.drop_tombstones(&refs, mint);
         self.chunks.truncate_before(mint)
+    }
+
+    /// Marks `[mint, maxt]` deleted in every series matching `matchers`; logged to the WAL
+    /// first. Returns the number of series affected.
+    pub fn delete(&self, mint: i64, maxt: i64, matchers: &[Matcher]) -> Result<usize> {
+        let refs = querier::postings_for(self, matchers);
+        let stones: Vec<RefTombstone> = refs
+            .iter()
+            .map(|r| RefTombstone { r: *r, mint, maxt })
+            .collect();
+        if stones.is_empty() {
+            return Ok(0);
+        }
+        if let Some(wal) = &self.wal {
+            wal.log_tombstones(&stones)?;
+        }
+        self.add_tombstones(&stones);
+        Ok(stones.len())
+    }
+
+    /// Adds deleted intervals without logging them (WAL replay).
+    pub fn add_tombstones(&self, stones: &[RefTombstone]) {
+        let mut deleted = self.deleted.write().unwrap_or_else(|p| p.into_inner());
+        for s in stones {
+            deleted.add(
+                s.r,
+                Interval {
+                    mint: s.mint,
+                    maxt: s.maxt,
+                },
+            );
+        }
+    }
+
+    /// The deleted intervals of series `r`.
+    pub fn tombstones_of(&self, r: u64) -> Vec<Interval> {
+        let deleted = self.deleted.read().unwrap_or_else(|p| p.into_inner());
+        deleted.get(r).to_vec()
+    }
+
+    /// Whether any series has deleted intervals.
+    pub fn has_tombstones(&self) -> bool {
+        !self
+            .deleted
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+    }
+
+    /// Forgets tombstones of removed series and intervals wholly before `mint`.
+    fn drop_tombstones(&self, removed: &[u64], mint: i64) {
+        let mut deleted = self.deleted.write().unwrap_or_else(|p| p.into_inner());
+        if deleted.is_empty() {
+            return;
+        }
+        let mut kept = Tombstones::new();
+        for (r, ivs) in deleted.iter() {
+            if removed.binary_search(&r).is_ok() {
+                continue;
+            }
+            for iv in ivs.iter().filter(|iv| iv.maxt >= mint) {
+                kept.add(r, *iv);
+            }
+        }
+        *deleted = kept;
+    }
+
+    /// Series references allocated so far never go below `r + 1` (replay).
+    pub(crate) fn bump_next_ref(&self, r: u64) {
+        self.next_ref
+            .fetch_max(r.saturating_add(1), Ordering::AcqRel);
+    }
+
+    /// Chunks in the head, open and on disk (`prometheus_tsdb_head_chunks`).
+    pub fn num_chunks(&self) -> u64 {
+        self.num_chunks.load(Ordering::Relaxed).max(0) as u64
+    }
+
+    /// Accounts for chunks attached at replay.
+    pub(crate) fn add_chunks(&self, n: u64) {
+        self.num_chunks.fetch_add(n as i64, Ordering::Relaxed);
+    }
+
+    /// Calls `f` on every series.
+    pub fn for_each_series(&self, f: impl FnMut(&Arc<MemSeries>)) {
+        self.series.for_each(f);
     }
 
     /// Flushes buffered head chunks to the OS.
@@ -290,7 +448,8 @@ impl Head {
         self.wal.as_deref()
     }
 
-    pub(crate) fn symbols(&self) -> &Symbols {
+    /// The interned label strings.
+    pub fn symbols(&self) -> &Symbols {
         &self.symbols
     }
 
@@ -298,7 +457,8 @@ impl Head {
         &self.postings
     }
 
-    pub(crate) fn head_chunks(&self) -> &HeadChunks {
+    /// The head-chunk files.
+    pub fn head_chunks(&self) -> &HeadChunks {
         &self.chunks
     }
 }

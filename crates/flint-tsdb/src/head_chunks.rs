@@ -210,18 +210,26 @@ impl HeadChunks {
             .map_err(|reason| Error::corrupt(&path, reason))
     }
 
-    /// Every chunk of every file, in file order (used to rebuild the head at startup).
-    /// A torn chunk at the end of the last file ends the scan without an error.
+    /// Every chunk of every file, in file order, with its reference (data copied; see
+    /// [`HeadChunks::scan`] for the allocation-free walk startup uses).
     pub fn iterate(&self) -> Result<Vec<(u64, StoredChunk)>> {
-        let state = self.lock();
         let mut out = Vec::new();
+        self.scan(|r, c| out.push((r, c.to_stored())))?;
+        Ok(out)
+    }
+
+    /// Calls `f` with every chunk of every sealed file, in file order (used to rebuild the
+    /// head at startup). A torn chunk at the end of the last file ends the scan without an
+    /// error; a bad chunk anywhere else is a corruption error.
+    pub fn scan(&self, mut f: impl FnMut(u64, RawChunk<'_>)) -> Result<()> {
+        let state = self.lock();
         let last = state.sealed.keys().next_back().copied();
         for (index, map) in &state.sealed {
             let mut offset = HEADER_SIZE as usize;
             while offset < map.len() {
-                match parse_chunk(map, offset) {
+                match parse_raw(map, offset) {
                     Ok((chunk, len)) => {
-                        out.push(((u64::from(*index) << 32) | offset as u64, chunk));
+                        f((u64::from(*index) << 32) | offset as u64, chunk);
                         offset += len;
                     }
                     Err(reason) if Some(*index) == last => {
@@ -229,12 +237,38 @@ impl HeadChunks {
                         break;
                     }
                     Err(reason) => {
-                        return Err(Error::corrupt(file_name(&self.dir, *index), reason));
+                        return Err(Error::corrupt(
+                            file_name(&self.dir, *index),
+                            format!("at offset {offset}: {reason}"),
+                        ));
                     }
                 }
             }
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Deletes every head-chunk file (after a corruption: the WAL alone rebuilds the head).
+    pub fn remove_all(&self) -> Result<()> {
+        let mut state = self.lock();
+        state.active = None;
+        state.sealed.clear();
+        for (_, path) in list_files(&self.dir)? {
+            std::fs::remove_file(&path)
+                .map_err(|e| Error::io(format!("removing {}", path.display()), e))?;
+        }
+        Ok(())
+    }
+
+    /// Bytes of all head-chunk files (`prometheus_tsdb_head_chunks_storage_size_bytes`).
+    pub fn size_bytes(&self) -> u64 {
+        let state = self.lock();
+        let sealed: u64 = state.sealed.values().map(|m| m.len() as u64).sum();
+        let active = state
+            .active
+            .as_ref()
+            .map_or(0, |a| a.flushed + a.buffer.len() as u64);
+        sealed + active
     }
 
     /// Deletes sealed files whose every chunk ends before `mint`.
@@ -299,8 +333,48 @@ fn read_active(active: &Active, offset: u64, dir: &Path) -> Result<StoredChunk> 
         .map_err(|r| Error::corrupt(&path, r))
 }
 
+/// A chunk as it lies in a head-chunk file (borrowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawChunk<'a> {
+    /// The series it belongs to.
+    pub series_ref: u64,
+    /// First sample time.
+    pub min_t: i64,
+    /// Last sample time.
+    pub max_t: i64,
+    /// The encoding.
+    pub encoding: Encoding,
+    /// The chunk bytes.
+    pub data: &'a [u8],
+}
+
+impl RawChunk<'_> {
+    /// An owned copy.
+    pub fn to_stored(&self) -> StoredChunk {
+        StoredChunk {
+            series_ref: self.series_ref,
+            min_t: self.min_t,
+            max_t: self.max_t,
+            encoding: self.encoding,
+            data: self.data.to_vec(),
+        }
+    }
+
+    /// Number of samples (the first two bytes of every chunk encoding).
+    pub fn num_samples(&self) -> u16 {
+        match self.data {
+            [a, b, ..] => u16::from_be_bytes([*a, *b]),
+            _ => 0,
+        }
+    }
+}
+
 /// Parses the chunk record at `offset`; returns it and its length in bytes.
 fn parse_chunk(b: &[u8], offset: usize) -> Result<(StoredChunk, usize), String> {
+    parse_raw(b, offset).map(|(c, len)| (c.to_stored(), len))
+}
+
+fn parse_raw(b: &[u8], offset: usize) -> Result<(RawChunk<'_>, usize), String> {
     let rest = b.get(offset..).ok_or("offset past the end")?;
     let fixed = rest.get(..25).ok_or("truncated chunk header")?;
     let be = |i: usize| u64::from_be_bytes(fixed[i..i + 8].try_into().unwrap_or_default());
@@ -316,12 +390,12 @@ fn parse_chunk(b: &[u8], offset: usize) -> Result<(StoredChunk, usize), String> 
     if crc32c::crc32c(&rest[..data_end]) != want {
         return Err("checksum mismatch".to_owned());
     }
-    let chunk = StoredChunk {
+    let chunk = RawChunk {
         series_ref: be(0),
         min_t: be(8) as i64,
         max_t: be(16) as i64,
         encoding,
-        data: rest[data_start..data_end].to_vec(),
+        data: &rest[data_start..data_end],
     };
     Ok((chunk, data_end + 4))
 }
@@ -330,7 +404,7 @@ fn max_time_of(map: &[u8]) -> Option<i64> {
     let mut offset = HEADER_SIZE as usize;
     let mut max = None;
     while offset < map.len() {
-        let Ok((chunk, len)) = parse_chunk(map, offset) else {
+        let Ok((chunk, len)) = parse_raw(map, offset) else {
             break;
         };
         max = Some(max.map_or(chunk.max_t, |m: i64| m.max(chunk.max_t)));

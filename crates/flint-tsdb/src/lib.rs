@@ -11,7 +11,8 @@
 //! | [`chunks`] | chunk segment files of blocks (`chunks/000001`) |
 //! | [`index`] | the block index, format v2 (symbols, series, postings, label indices, TOC) |
 //! | [`block`] | block directories: `meta.json`, tombstones, reading and writing whole blocks |
-//! | [`head`] | the in-memory head: series, postings, appender, querier |
+//! | [`db`] | [`Db`]: a data directory as one storage (head, WAL, blocks, compaction, retention) |
+//! | [`head`] | the in-memory head: series, postings, appender, querier, WAL replay |
 //! | [`head_chunks`] | full head chunks on disk (`chunks_head/`) |
 //! | [`mmap`] | the one place that maps files into memory |
 #![deny(missing_docs)]
@@ -19,6 +20,7 @@
 pub mod block;
 pub mod chunkenc;
 pub mod chunks;
+pub mod db;
 pub mod error;
 pub mod head;
 pub mod head_chunks;
@@ -27,4 +29,6 @@ pub mod mmap;
 pub mod record;
 pub mod wlog;
 
+pub use db::{Db, DbOptions};
 pub use error::{Error, Result};
+pub use head::{ReplayProgress, ReplayState, WalReplayStatus};

@@ -43,7 +43,9 @@ impl<'a> BlockSeriesIterator<'a> {
             self.buf.clear();
             self.next = 0;
             if let Err(e) = self.decode(meta.chunk_ref) {
-                self.err = Some(e.into());
+                let e = e.into();
+                s.block.mark_if_corrupt(&e);
+                self.err = Some(e);
                 self.next_chunk = s.chunks.len();
                 return false;
             }

@@ -12,7 +12,7 @@ use super::BlockInner;
 use super::iterator::BlockSeriesIterator;
 use super::tombstones::Interval;
 use crate::chunks::ChunkMeta;
-use crate::index::{Postings, postings_for_matchers};
+use crate::index::postings_for_matchers;
 
 /// Reads a block within `[mint, maxt]`. Holds the block open while alive.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ impl BlockQuerier {
     }
 
     /// IDs of the series matching `matchers`, collected.
-    fn matching_ids(&self, matchers: &[Matcher]) -> flint_storage::Result<Vec<u64>> {
+    pub(crate) fn matching_ids(&self, matchers: &[Matcher]) -> flint_storage::Result<Vec<u64>> {
         let mut p = postings_for_matchers(&self.block.index, matchers)?;
         Ok(crate::index::postings::collect(&mut *p))
     }
@@ -56,6 +56,26 @@ fn truncate(mut v: Vec<String>, limit: usize) -> Vec<String> {
     v
 }
 
+impl BlockQuerier {
+    /// Like [`Querier::select`], returning a set that keeps the block alive by itself (the
+    /// matching series IDs are collected up front; series and chunks are read lazily).
+    pub fn select_owned(&self, matchers: &[Matcher]) -> Box<dyn SeriesSet> {
+        match self.matching_ids(matchers) {
+            Ok(ids) => Box::new(BlockSeriesSet {
+                block: self.block.clone(),
+                ids: ids.into_iter(),
+                mint: self.mint,
+                maxt: self.maxt,
+                failed: false,
+            }),
+            Err(e) => {
+                self.block.mark_if_corrupt(&e);
+                Box::new(VecSeriesSet::failed(e))
+            }
+        }
+    }
+}
+
 impl Querier for BlockQuerier {
     fn select(
         &self,
@@ -63,14 +83,7 @@ impl Querier for BlockQuerier {
         _hints: Option<&SelectHints>,
         matchers: &[Matcher],
     ) -> Box<dyn SeriesSet + '_> {
-        match postings_for_matchers(&self.block.index, matchers) {
-            Ok(postings) => Box::new(BlockSeriesSet {
-                q: self,
-                postings,
-                failed: false,
-            }),
-            Err(e) => Box::new(VecSeriesSet::failed(e.into())),
-        }
+        self.select_owned(matchers)
     }
 
     fn label_values(
@@ -119,21 +132,22 @@ impl Querier for BlockQuerier {
     }
 }
 
-/// Series of a block, read lazily from the postings in ID (hence label) order.
-struct BlockSeriesSet<'a> {
-    q: &'a BlockQuerier,
-    postings: Box<dyn Postings + 'a>,
+/// Series of a block, read lazily in ID (hence label) order.
+struct BlockSeriesSet {
+    block: Arc<BlockInner>,
+    ids: std::vec::IntoIter<u64>,
+    mint: i64,
+    maxt: i64,
     failed: bool,
 }
 
-impl BlockSeriesSet<'_> {
+impl BlockSeriesSet {
     /// The series `id` if it has chunks in range that are not wholly deleted.
     fn load(&self, id: u64) -> Result<Option<BlockSeries>, StorageError> {
-        let q = self.q;
-        let (labels, mut chunks) = q.block.index.series(id)?;
-        let deleted = q.block.tombstones.get(id);
+        let (labels, mut chunks) = self.block.index.series(id)?;
+        let deleted = self.block.tombstones.get(id);
         chunks.retain(|c| {
-            c.overlaps(q.mint, q.maxt)
+            c.overlaps(self.mint, self.maxt)
                 && !deleted
                     .iter()
                     .any(|iv| iv.mint <= c.min_time && c.max_time <= iv.maxt)
@@ -142,26 +156,27 @@ impl BlockSeriesSet<'_> {
             return Ok(None);
         }
         Ok(Some(BlockSeries {
-            block: q.block.clone(),
+            block: self.block.clone(),
             labels,
             chunks,
-            mint: q.mint,
-            maxt: q.maxt,
+            mint: self.mint,
+            maxt: self.maxt,
             deleted: deleted.to_vec(),
         }))
     }
 }
 
-impl SeriesSet for BlockSeriesSet<'_> {
+impl SeriesSet for BlockSeriesSet {
     fn next_series(&mut self) -> Option<flint_storage::Result<Box<dyn Series>>> {
         if self.failed {
             return None;
         }
-        while let Some(id) = self.postings.next() {
+        while let Some(id) = self.ids.next() {
             match self.load(id) {
                 Ok(Some(s)) => return Some(Ok(Box::new(s))),
                 Ok(None) => {}
                 Err(e) => {
+                    self.block.mark_if_corrupt(&e);
                     self.failed = true;
                     return Some(Err(e));
                 }

@@ -4,13 +4,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use flint_model::Labels;
-use tracing::debug;
 
-use super::meta::{BlockMeta, BlockMetaCompaction, BlockStats, META_VERSION};
-use super::tombstones::Tombstones;
+use super::builder::BlockBuilder;
+use super::meta::{BlockMeta, BlockMetaCompaction};
 use super::ulid::Ulid;
 use crate::chunkenc::{Encoding, SAMPLES_PER_CHUNK, XorAppender, XorChunk};
-use crate::chunks::{ChunkMeta, ChunkWriter, DEFAULT_SEGMENT_SIZE};
+use crate::chunks::{ChunkMeta, DEFAULT_SEGMENT_SIZE};
 use crate::error::{Error, Result};
 use crate::index::IndexWriter;
 
@@ -119,106 +118,45 @@ impl BlockWriter {
     /// Adds float samples of a series (sorted by timestamp), cut into XOR chunks of at most
     /// 120 samples.
     pub fn add_samples(&mut self, labels: Labels, samples: &[(i64, f64)]) -> Result<()> {
-        let mut chunks = Vec::with_capacity(samples.len().div_ceil(SAMPLES_PER_CHUNK));
-        for part in samples.chunks(SAMPLES_PER_CHUNK) {
-            let mut app = XorAppender::new();
-            for (t, v) in part {
-                app.append(*t, *v)?;
-            }
-            let (Some(first), Some(last)) = (part.first(), part.last()) else {
-                continue;
-            };
-            chunks.push(EncodedChunk::xor(&app.into_chunk(), first.0, last.0));
-        }
+        let chunks = xor_chunks(samples)?;
         self.add_chunks(labels, chunks)
     }
 
     /// Writes the block into `<parent>/<ULID>/` (through `<ULID>.tmp-for-creation`, fsynced and
     /// renamed) and returns its meta. Series without chunks are left out.
     pub fn write(self, parent: &Path) -> Result<BlockMeta> {
-        let ulid = Ulid::new();
-        let final_dir = parent.join(ulid.to_string());
-        let tmp = parent.join(format!("{ulid}{TMP_SUFFIX}"));
-        let result = self.write_into(ulid, &tmp);
-        let meta = match result {
-            Ok(meta) => meta,
-            Err(e) => {
-                let _ = std::fs::remove_dir_all(&tmp);
-                return Err(e);
-            }
-        };
-        sync_dir(&tmp)?;
-        std::fs::rename(&tmp, &final_dir)
-            .map_err(|e| Error::io(format!("renaming {}", tmp.display()), e))?;
-        sync_dir(parent)?;
-        debug!(block = %ulid, series = meta.stats.num_series, "Block written.");
-        Ok(meta)
-    }
-
-    fn write_into(self, ulid: Ulid, dir: &Path) -> Result<BlockMeta> {
-        if dir.exists() {
-            std::fs::remove_dir_all(dir)
-                .map_err(|e| Error::io(format!("removing {}", dir.display()), e))?;
+        let mut symbols = BTreeSet::new();
+        for l in self.series.keys().flat_map(|labels| labels.iter()) {
+            symbols.insert(&*l.name);
+            symbols.insert(&*l.value);
         }
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
-        let (written, mut stats, range) = self.write_chunks(&dir.join("chunks"))?;
-        stats.num_series = written.len() as u64;
-        write_index(&dir.join("index"), &written)?;
-        Tombstones::new().write(dir)?;
-        let (min_time, max_time) = self.time_range.unwrap_or(if written.is_empty() {
-            (0, 0)
-        } else {
-            (range.0, range.1.saturating_add(1))
+        let mut b = BlockBuilder::create_with(parent, symbols, self.segment_size)?;
+        for (labels, chunks) in &self.series {
+            b.add_series(labels, chunks)?;
+        }
+        let (min_time, max_time) = self.time_range.unwrap_or(match b.data_range() {
+            Some((min, max)) => (min, max.saturating_add(1)),
+            None => (0, 0),
         });
-        let compaction = self
-            .compaction
-            .clone()
-            .unwrap_or_else(|| BlockMetaCompaction {
-                sources: vec![ulid],
-                ..BlockMetaCompaction::default()
-            });
-        let meta = BlockMeta {
-            ulid,
-            min_time,
-            max_time,
-            stats,
-            compaction,
-            version: META_VERSION,
-        };
-        meta.write(dir)?;
-        Ok(meta)
-    }
-
-    /// Writes every chunk in series order; returns the chunk metas per series, the stats and
-    /// the time range of all chunks.
-    fn write_chunks(&self, dir: &Path) -> Result<(Written<'_>, BlockStats, (i64, i64))> {
-        let mut stats = BlockStats::default();
-        let mut range = (i64::MAX, i64::MIN);
-        let mut cw = ChunkWriter::create(dir)?.with_segment_size(self.segment_size);
-        let mut written: Written<'_> = Vec::with_capacity(self.series.len());
-        for (labels, chunks) in self.series.iter().filter(|(_, c)| !c.is_empty()) {
-            let mut metas = Vec::with_capacity(chunks.len());
-            for c in chunks {
-                let chunk_ref = cw.write_chunk(c.encoding, &c.data)?;
-                metas.push(ChunkMeta {
-                    min_time: c.min_time,
-                    max_time: c.max_time,
-                    chunk_ref,
-                });
-                stats.num_samples += c.num_samples;
-                range = (range.0.min(c.min_time), range.1.max(c.max_time));
-            }
-            stats.num_chunks += chunks.len() as u64;
-            written.push((labels, metas));
-        }
-        cw.finish()?;
-        Ok((written, stats, range))
+        b.finish(min_time, max_time, self.compaction.unwrap_or_default())
     }
 }
 
-/// Series with the metas of their written chunks.
-type Written<'a> = Vec<(&'a Labels, Vec<ChunkMeta>)>;
+/// Cuts time-ordered float samples into XOR chunks of at most 120 samples.
+pub fn xor_chunks(samples: &[(i64, f64)]) -> Result<Vec<EncodedChunk>> {
+    let mut chunks = Vec::with_capacity(samples.len().div_ceil(SAMPLES_PER_CHUNK));
+    for part in samples.chunks(SAMPLES_PER_CHUNK) {
+        let mut app = XorAppender::new();
+        for (t, v) in part {
+            app.append(*t, *v)?;
+        }
+        let (Some(first), Some(last)) = (part.first(), part.last()) else {
+            continue;
+        };
+        chunks.push(EncodedChunk::xor(&app.into_chunk(), first.0, last.0));
+    }
+    Ok(chunks)
+}
 
 /// Writes the index of `series` (sorted by labels) to `path`.
 pub fn write_index(path: &Path, series: &[(&Labels, Vec<ChunkMeta>)]) -> Result<()> {

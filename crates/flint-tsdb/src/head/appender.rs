@@ -7,23 +7,37 @@ use flint_storage::{AppendError, Appendable, Appender, HistogramSample, SeriesRe
 
 use super::Head;
 use super::series::MemSeries;
+use crate::record::{RefSample, RefSeries};
 
 /// A batch of samples for the head (one scrape, one rule evaluation).
 pub struct HeadAppender<'a> {
     head: &'a Head,
     min_valid: i64,
-    new_series: Vec<Arc<MemSeries>>,
-    samples: Vec<(Arc<MemSeries>, i64, f64)>,
+    new_series: Vec<RefSeries>,
+    /// The samples, as logged to the WAL, and the series of each.
+    samples: Vec<RefSample>,
+    targets: Vec<Arc<MemSeries>>,
+    /// Committed or rolled back.
+    done: bool,
 }
 
 impl Appendable for Head {
     fn appender(&self) -> Box<dyn Appender + '_> {
-        Box::new(HeadAppender {
+        Box::new(self.head_appender())
+    }
+}
+
+impl Head {
+    /// A new appender (the concrete type behind [`Appendable::appender`]).
+    pub fn head_appender(&self) -> HeadAppender<'_> {
+        HeadAppender {
             head: self,
             min_valid: self.min_valid_time(),
             new_series: Vec::new(),
             samples: Vec::new(),
-        })
+            targets: Vec::new(),
+            done: false,
+        }
     }
 }
 
@@ -33,10 +47,13 @@ impl HeadAppender<'_> {
         series: Option<SeriesRef>,
         labels: &Labels,
     ) -> Result<Arc<MemSeries>, AppendError> {
-        if let Some(SeriesRef(r)) = series
-            && let Some(s) = self.head.series(r)
-        {
-            return Ok(s);
+        if let Some(SeriesRef(r)) = series {
+            if let Some(s) = self.head.series(r) {
+                return Ok(s);
+            }
+            if labels.is_empty() {
+                return Err(AppendError::UnknownSeries(r));
+            }
         }
         if labels.is_empty() {
             return Err(AppendError::InvalidLabels {
@@ -46,7 +63,10 @@ impl HeadAppender<'_> {
         }
         let (s, created) = self.head.get_or_create(labels, None);
         if created {
-            self.new_series.push(s.clone());
+            self.new_series.push(RefSeries {
+                r: s.r,
+                labels: labels.clone(),
+            });
         }
         Ok(s)
     }
@@ -55,17 +75,21 @@ impl HeadAppender<'_> {
         let Some(wal) = self.head.wal() else {
             return Ok(());
         };
-        let series: Vec<(u64, Labels)> = self
-            .new_series
-            .iter()
-            .map(|s| (s.r, self.head.labels_of(s)))
-            .collect();
-        let samples: Vec<(u64, i64, f64)> =
-            self.samples.iter().map(|(s, t, v)| (s.r, *t, *v)).collect();
-        if series.is_empty() && samples.is_empty() {
+        if self.new_series.is_empty() && self.samples.is_empty() {
             return Ok(());
         }
-        wal.log(&series, &samples).map_err(StorageError::from)
+        wal.log(&self.new_series, &self.samples)
+            .map_err(StorageError::from)
+    }
+
+    /// Samples added so far.
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    /// Whether no sample was added.
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
     }
 }
 
@@ -87,7 +111,8 @@ impl Appender for HeadAppender<'_> {
             return Err(e);
         }
         let r = SeriesRef(s.r);
-        self.samples.push((s, t, v));
+        self.samples.push(RefSample { r: s.r, t, v });
+        self.targets.push(s);
         Ok(r)
     }
 
@@ -125,15 +150,17 @@ impl Appender for HeadAppender<'_> {
         self.resolve(series, labels).map(|s| SeriesRef(s.r))
     }
 
-    fn commit(self: Box<Self>) -> Result<(), StorageError> {
+    fn commit(mut self: Box<Self>) -> Result<(), StorageError> {
+        self.done = true;
         self.log_to_wal()?;
         let (mut stored, mut min_t, mut max_t) = (0u64, i64::MAX, i64::MIN);
-        for (s, t, v) in &self.samples {
-            match self.head.append_sample(s, *t, *v) {
+        for (s, rs) in self.targets.iter().zip(&self.samples) {
+            let (t, v) = (rs.t, rs.v);
+            match self.head.append_sample(s, t, v) {
                 Ok(true) => {
                     stored += 1;
-                    min_t = min_t.min(*t);
-                    max_t = max_t.max(*t);
+                    min_t = min_t.min(t);
+                    max_t = max_t.max(t);
                 }
                 Ok(false) => {}
                 Err(AppendError::Storage(e)) => return Err(e),
@@ -145,15 +172,30 @@ impl Appender for HeadAppender<'_> {
         Ok(())
     }
 
-    fn rollback(self: Box<Self>) -> Result<(), StorageError> {
-        // New series stay (they are empty and get collected by truncation) and are logged so a
-        // replay sees the same references.
-        let this = HeadAppender {
-            head: self.head,
-            min_valid: self.min_valid,
-            new_series: self.new_series,
-            samples: Vec::new(),
-        };
-        this.log_to_wal()
+    fn rollback(mut self: Box<Self>) -> Result<(), StorageError> {
+        self.done = true;
+        self.discard()
+    }
+}
+
+impl HeadAppender<'_> {
+    /// Drops the samples; new series stay (they are empty and get collected by truncation)
+    /// and are logged so a replay sees the same references.
+    fn discard(&mut self) -> Result<(), StorageError> {
+        self.samples.clear();
+        self.targets.clear();
+        let res = self.log_to_wal();
+        self.new_series.clear();
+        res
+    }
+}
+
+impl Drop for HeadAppender<'_> {
+    fn drop(&mut self) {
+        if !self.done
+            && let Err(e) = self.discard()
+        {
+            tracing::warn!(error = %e, "Logging the series of a dropped appender failed.");
+        }
     }
 }

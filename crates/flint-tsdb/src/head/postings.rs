@@ -93,6 +93,44 @@ impl MemPostings {
         out
     }
 
+    /// The union of the postings of `name` with each of `values`, sorted.
+    pub fn union_of(&self, name: SymbolId, values: &[SymbolId]) -> Vec<u64> {
+        let inner = self.read();
+        let Some(lists) = inner.by_name.get(&name) else {
+            return Vec::new();
+        };
+        let found: Vec<&Vec<u64>> = values.iter().filter_map(|v| lists.get(v)).collect();
+        match found.as_slice() {
+            [] => Vec::new(),
+            [one] => (*one).clone(),
+            many => {
+                let mut out: Vec<u64> = many.iter().flat_map(|l| l.iter().copied()).collect();
+                out.sort_unstable();
+                out.dedup();
+                out
+            }
+        }
+    }
+
+    /// For each label name, the number of distinct values and the summed postings length.
+    pub fn name_stats(&self) -> Vec<(SymbolId, usize, usize)> {
+        self.read()
+            .by_name
+            .iter()
+            .map(|(n, values)| (*n, values.len(), values.values().map(Vec::len).sum()))
+            .collect()
+    }
+
+    /// Every `(name, value, series count)` triple.
+    pub fn pair_counts(&self) -> Vec<(SymbolId, SymbolId, usize)> {
+        let inner = self.read();
+        let mut out = Vec::new();
+        for (n, values) in &inner.by_name {
+            out.extend(values.iter().map(|(v, list)| (*n, *v, list.len())));
+        }
+        out
+    }
+
     /// Label names present (ids).
     pub fn names(&self) -> Vec<SymbolId> {
         self.read().by_name.keys().copied().collect()

@@ -8,6 +8,7 @@ use flint_storage::{
 
 use super::Head;
 use super::postings::{intersect, subtract};
+use crate::block::Interval;
 use crate::chunkenc::{XorChunk, XorIterator};
 use crate::error::Result as TsdbResult;
 
@@ -28,52 +29,94 @@ impl Queryable for Head {
     }
 }
 
-impl HeadQuerier<'_> {
-    /// Sorted references of the series matching every matcher.
+/// Sorted references of the head series matching every matcher (a missing label matches as
+/// the empty string). Equality and alternations of literals look their values up directly;
+/// other regexes scan the label's values.
+pub(crate) fn postings_for(head: &Head, matchers: &[Matcher]) -> Vec<u64> {
+    let mut positive: Option<Vec<u64>> = None;
+    let mut negative: Vec<Vec<u64>> = Vec::new();
+    for m in matchers {
+        if m.matches("") {
+            // Series whose value does NOT match are excluded (a missing label is "").
+            negative.push(values_where(head, m.name(), |v| !m.matches(v)));
+        } else {
+            let list = matching(head, m);
+            positive = Some(match positive {
+                Some(p) => intersect(&p, &list),
+                None => list,
+            });
+        }
+        if positive.as_ref().is_some_and(Vec::is_empty) {
+            return Vec::new();
+        }
+    }
+    let mut refs = positive.unwrap_or_else(|| head.postings().all());
+    for n in negative {
+        refs = subtract(&refs, &n);
+    }
+    refs
+}
+
+fn matching(head: &Head, m: &Matcher) -> Vec<u64> {
+    let symbols = head.symbols();
+    let Some(name) = symbols.lookup(m.name()) else {
+        return Vec::new();
+    };
+    let literals: Option<Vec<&str>> = match m.match_type() {
+        MatchType::Equal => Some(vec![m.value()]),
+        MatchType::RegexMatch => m
+            .regex()
+            .and_then(|r| r.set_matches())
+            .map(|set| set.iter().map(String::as_str).collect()),
+        _ => None,
+    };
+    if let Some(values) = literals {
+        let ids: Vec<_> = values.iter().filter_map(|v| symbols.lookup(v)).collect();
+        return head.postings().union_of(name, &ids);
+    }
+    values_where(head, m.name(), |v| m.matches(v))
+}
+
+fn values_where(head: &Head, name: &str, mut keep: impl FnMut(&str) -> bool) -> Vec<u64> {
+    let symbols = head.symbols();
+    let Some(name_id) = symbols.lookup(name) else {
+        return Vec::new();
+    };
+    let strings = symbols.snapshot();
+    head.postings().union_where(name_id, |v| {
+        strings.get(v as usize).is_some_and(|s| keep(s))
+    })
+}
+
+impl<'a> HeadQuerier<'a> {
+    /// A querier over `head` for `[mint, maxt]`.
+    pub fn new(head: &'a Head, mint: i64, maxt: i64) -> Self {
+        HeadQuerier { head, mint, maxt }
+    }
+
     fn postings(&self, matchers: &[Matcher]) -> Vec<u64> {
-        let mut positive: Option<Vec<u64>> = None;
-        let mut negative: Vec<Vec<u64>> = Vec::new();
-        for m in matchers {
-            if m.matches("") {
-                // Series whose value does NOT match are excluded (a missing label is "").
-                negative.push(self.values_where(m.name(), |v| !m.matches(v)));
-            } else {
-                let list = self.matching(m);
-                positive = Some(match positive {
-                    Some(p) => intersect(&p, &list),
-                    None => list,
-                });
+        postings_for(self.head, matchers)
+    }
+
+    /// Like [`Querier::select`], returning a set that does not borrow the querier (the head's
+    /// selection is read eagerly).
+    pub fn select_owned(&self, sorted: bool, matchers: &[Matcher]) -> VecSeriesSet {
+        let mut out: Vec<ChunkSeries> = Vec::new();
+        for r in self.postings(matchers) {
+            match self.snapshot(r) {
+                Ok(Some(s)) => out.push(s),
+                Ok(None) => {}
+                Err(e) => return VecSeriesSet::failed(e.into()),
             }
         }
-        let mut refs = positive.unwrap_or_else(|| self.head.postings().all());
-        for n in negative {
-            refs = subtract(&refs, &n);
+        if sorted {
+            out.sort_by(|a, b| a.labels.cmp(&b.labels));
         }
-        refs
-    }
-
-    fn matching(&self, m: &Matcher) -> Vec<u64> {
-        let symbols = self.head.symbols();
-        let Some(name) = symbols.lookup(m.name()) else {
-            return Vec::new();
-        };
-        if m.match_type() == MatchType::Equal {
-            return symbols
-                .lookup(m.value())
-                .map(|v| self.head.postings().get(name, v))
-                .unwrap_or_default();
-        }
-        self.values_where(m.name(), |v| m.matches(v))
-    }
-
-    fn values_where(&self, name: &str, mut keep: impl FnMut(&str) -> bool) -> Vec<u64> {
-        let symbols = self.head.symbols();
-        let Some(name_id) = symbols.lookup(name) else {
-            return Vec::new();
-        };
-        self.head
-            .postings()
-            .union_where(name_id, |v| symbols.string(v).is_some_and(|s| keep(&s)))
+        VecSeriesSet::new(
+            out.into_iter()
+                .map(|s| Box::new(s) as Box<dyn Series>)
+                .collect(),
+        )
     }
 
     fn snapshot(&self, r: u64) -> TsdbResult<Option<ChunkSeries>> {
@@ -109,6 +152,7 @@ impl HeadQuerier<'_> {
             chunks,
             mint: self.mint,
             maxt: self.maxt,
+            deleted: self.head.tombstones_of(r),
         }))
     }
 
@@ -124,22 +168,7 @@ impl Querier for HeadQuerier<'_> {
         _hints: Option<&SelectHints>,
         matchers: &[Matcher],
     ) -> Box<dyn SeriesSet + '_> {
-        let mut out: Vec<ChunkSeries> = Vec::new();
-        for r in self.postings(matchers) {
-            match self.snapshot(r) {
-                Ok(Some(s)) => out.push(s),
-                Ok(None) => {}
-                Err(e) => return Box::new(VecSeriesSet::failed(e.into())),
-            }
-        }
-        if sorted {
-            out.sort_by(|a, b| a.labels.cmp(&b.labels));
-        }
-        Box::new(VecSeriesSet::new(
-            out.into_iter()
-                .map(|s| Box::new(s) as Box<dyn Series>)
-                .collect(),
-        ))
+        Box::new(self.select_owned(sorted, matchers))
     }
 
     fn label_values(
@@ -216,6 +245,8 @@ pub struct ChunkSeries {
     pub mint: i64,
     /// Last timestamp to return.
     pub maxt: i64,
+    /// Deleted intervals, hidden from iteration.
+    pub deleted: Vec<Interval>,
 }
 
 impl Series for ChunkSeries {
@@ -226,6 +257,7 @@ impl Series for ChunkSeries {
     fn iterator(&self) -> Box<dyn SampleIterator + '_> {
         Box::new(ChunksIterator {
             chunks: &self.chunks,
+            deleted: &self.deleted,
             next_chunk: 0,
             current: None,
             t: i64::MIN,
@@ -241,6 +273,7 @@ impl Series for ChunkSeries {
 /// Iterates the samples of consecutive chunks within `[mint, maxt]`.
 pub struct ChunksIterator<'a> {
     chunks: &'a [XorChunk],
+    deleted: &'a [Interval],
     next_chunk: usize,
     current: Option<XorIterator<'a>>,
     t: i64,
@@ -283,7 +316,7 @@ impl SampleIterator for ChunksIterator<'_> {
             if self.t > self.maxt {
                 break;
             }
-            if self.t >= self.mint {
+            if self.t >= self.mint && !self.deleted.iter().any(|iv| iv.contains(self.t)) {
                 return ValueType::Float;
             }
         }

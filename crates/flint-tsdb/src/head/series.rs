@@ -166,6 +166,19 @@ impl SeriesState {
         self.mmapped.is_empty() && self.open.is_none()
     }
 
+    /// Number of chunks (on disk and open).
+    pub fn num_chunks(&self) -> usize {
+        self.mmapped.len() + usize::from(self.open.is_some())
+    }
+
+    /// Newest timestamp held, if any.
+    pub fn max_time(&self) -> Option<i64> {
+        self.open
+            .as_ref()
+            .map(|c| c.max_t)
+            .or_else(|| self.mmapped.last().map(|c| c.max_t))
+    }
+
     /// Oldest timestamp held, if any.
     pub fn min_time(&self) -> Option<i64> {
         self.mmapped

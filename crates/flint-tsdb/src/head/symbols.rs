@@ -13,6 +13,8 @@ pub type SymbolId = u32;
 struct Table {
     ids: HashMap<Arc<str>, SymbolId>,
     strings: Vec<Arc<str>>,
+    /// The last snapshot handed out, reused while no string was added.
+    snapshot: Option<Arc<[Arc<str>]>>,
 }
 
 /// The head's string table. Grows only; it is rebuilt when the head is truncated.
@@ -72,6 +74,28 @@ impl Symbols {
     /// The string of an id.
     pub fn string(&self, id: SymbolId) -> Option<Arc<str>> {
         self.read().strings.get(id as usize).cloned()
+    }
+
+    /// All strings by id, shared: lookups without the lock (sorting, regex scans).
+    pub fn snapshot(&self) -> Arc<[Arc<str>]> {
+        let table = self.read();
+        if let Some(snap) = table
+            .snapshot
+            .as_ref()
+            .filter(|s| s.len() == table.strings.len())
+        {
+            return snap.clone();
+        }
+        drop(table);
+        let mut table = self.write();
+        let snap: Arc<[Arc<str>]> = table.strings.iter().cloned().collect();
+        table.snapshot = Some(snap.clone());
+        snap
+    }
+
+    /// Bytes held by the interned strings.
+    pub fn size_bytes(&self) -> usize {
+        self.read().strings.iter().map(|s| s.len()).sum()
     }
 
     /// Number of interned strings.

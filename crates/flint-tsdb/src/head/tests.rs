@@ -7,6 +7,7 @@ use flint_storage::{AppendError, Appendable, Queryable, ValueType};
 
 use super::{Head, HeadOptions, WalSink};
 use crate::error::Result;
+use crate::record::{RefSample, RefSeries};
 
 fn head(dir: &std::path::Path) -> Head {
     Head::new(
@@ -181,7 +182,7 @@ fn truncation_removes_empty_series() {
 struct RecordingWal(Mutex<Vec<(usize, usize)>>);
 
 impl WalSink for &'static RecordingWal {
-    fn log(&self, series: &[(u64, Labels)], samples: &[(u64, i64, f64)]) -> Result<()> {
+    fn log(&self, series: &[RefSeries], samples: &[RefSample]) -> Result<()> {
         self.0.lock().unwrap().push((series.len(), samples.len()));
         Ok(())
     }

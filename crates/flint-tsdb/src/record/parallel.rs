@@ -17,7 +17,7 @@ use crate::wlog::{RecordPosition, Records};
 const QUEUE: usize = 16;
 
 type Job = Result<(RecordPosition, Vec<u8>, bool)>;
-type Decoded = Result<Record, (Option<RecordPosition>, Error)>;
+type Decoded = Result<(RecordPosition, Record), (Option<RecordPosition>, Error)>;
 
 /// Reads `records` on one thread, decodes them on `workers` threads (at least 1) and calls
 /// `sink` with each record, in log order, on the calling thread.
@@ -29,6 +29,15 @@ type Decoded = Result<Record, (Option<RecordPosition>, Error)>;
 pub fn decode_parallel<F>(records: &mut Records, workers: usize, mut sink: F) -> Result<()>
 where
     F: FnMut(Record) -> Result<()>,
+{
+    decode_parallel_at(records, workers, |_, rec| sink(rec))
+}
+
+/// Like [`decode_parallel`], also handing the sink where each record lies (replay uses it to
+/// report progress by segment).
+pub fn decode_parallel_at<F>(records: &mut Records, workers: usize, mut sink: F) -> Result<()>
+where
+    F: FnMut(&RecordPosition, Record) -> Result<()>,
 {
     let workers = workers.max(1);
     let res = thread::scope(|scope| {
@@ -59,9 +68,15 @@ fn decode_worker(jobs: Receiver<Job>, results: SyncSender<Decoded>) {
     let mut plain = Vec::new();
     for job in jobs {
         let decoded = match job {
-            Ok((pos, rec, false)) => decoder.decode(&rec).map_err(|e| (Some(pos), e)),
+            Ok((pos, rec, false)) => match decoder.decode(&rec) {
+                Ok(r) => Ok((pos, r)),
+                Err(e) => Err((Some(pos), e)),
+            },
             Ok((pos, rec, true)) => match snappy_decompress(&mut snappy, &rec, &mut plain) {
-                Ok(()) => decoder.decode(&plain).map_err(|e| (Some(pos), e)),
+                Ok(()) => match decoder.decode(&plain) {
+                    Ok(r) => Ok((pos, r)),
+                    Err(e) => Err((Some(pos), e)),
+                },
                 Err(reason) => Err((Some(pos), Error::corrupt("WAL record", reason))),
             },
             Err(e) => Err((None, e)),
@@ -88,14 +103,15 @@ fn collect<F>(
     sink: &mut F,
 ) -> Result<(), (Option<RecordPosition>, Error)>
 where
-    F: FnMut(Record) -> Result<()>,
+    F: FnMut(&RecordPosition, Record) -> Result<()>,
 {
     for i in 0.. {
         // A closed channel means the reader finished (or stopped after an error it forwarded).
         let Ok(decoded) = result_rxs[i % result_rxs.len()].recv() else {
             return Ok(());
         };
-        sink(decoded?).map_err(|e| (None, e))?;
+        let (pos, rec) = decoded?;
+        sink(&pos, rec).map_err(|e| (None, e))?;
     }
     Ok(())
 }

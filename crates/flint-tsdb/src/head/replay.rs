@@ -1,0 +1,474 @@
+//! Rebuilding the head at startup: the m-mapped head chunks first, then the WAL (the last
+//! checkpoint and the segments after it).
+//!
+//! Records are decoded in parallel ([`decode_parallel_at`]) and handed over in log order:
+//! series records are applied right away (so a series exists before its samples), samples are
+//! sharded by series reference to one worker thread per core, each applying its shard in order.
+//! Samples already inside an m-mapped chunk (`t <=` the series' last chunk end) are skipped,
+//! which is what makes a restart cheap: only the open chunks are rebuilt from the WAL.
+//!
+//! A corrupt or torn WAL is cut at its first bad record (everything before it is kept, see
+//! [`wlog::repair`]); corrupt head-chunk files are dropped and the WAL alone rebuilds the head.
+//! Neither stops startup.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::time::{Duration, Instant};
+
+use tracing::{info, warn};
+
+use super::Head;
+use super::series::{MemSeries, MmappedChunk};
+use super::stripe::U64Hasher;
+use crate::chunkenc::Encoding;
+use crate::error::Result;
+use crate::record::{Record, RefSample, RefSeries, decode_parallel_at};
+use crate::wlog::{self, Reader, RecordPosition, Repair};
+
+/// Samples per batch handed to a shard worker.
+const BATCH: usize = 4096;
+/// Batches in flight per shard worker.
+const QUEUE: usize = 8;
+
+type RefMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<U64Hasher>>;
+
+/// Where WAL replay stands (what `/api/v1/status/walreplay` and `/-/ready` show).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplayState {
+    /// Not started.
+    Waiting,
+    /// Segments are being read.
+    InProgress,
+    /// Finished: the storage is ready.
+    Done,
+}
+
+/// A snapshot of replay progress, with upstream's fields: the first and last WAL segment and
+/// the one being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalReplayStatus {
+    /// Where replay stands.
+    pub state: ReplayState,
+    /// First segment to read.
+    pub min: i64,
+    /// Last segment to read.
+    pub max: i64,
+    /// Segment being read.
+    pub current: i64,
+}
+
+impl WalReplayStatus {
+    /// Percent of segments read (100 when done).
+    pub fn percent(&self) -> u32 {
+        match self.state {
+            ReplayState::Waiting => 0,
+            ReplayState::Done => 100,
+            ReplayState::InProgress => {
+                let total = (self.max - self.min + 1).max(1);
+                let done = (self.current - self.min).clamp(0, total);
+                (done * 100 / total) as u32
+            }
+        }
+    }
+}
+
+/// Shared view of replay progress: created by the server before opening the database so it
+/// can answer readiness probes while replay runs. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct ReplayProgress {
+    inner: Arc<ProgressInner>,
+}
+
+#[derive(Debug)]
+struct ProgressInner {
+    state: AtomicU8,
+    min: AtomicI64,
+    max: AtomicI64,
+    current: AtomicI64,
+}
+
+impl Default for ReplayProgress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ReplayProgress {
+    /// Progress of a replay not started yet.
+    pub fn new() -> Self {
+        ReplayProgress {
+            inner: Arc::new(ProgressInner {
+                state: AtomicU8::new(0),
+                min: AtomicI64::new(-1),
+                max: AtomicI64::new(-1),
+                current: AtomicI64::new(-1),
+            }),
+        }
+    }
+
+    /// The current state.
+    pub fn status(&self) -> WalReplayStatus {
+        let i = &self.inner;
+        let state = match i.state.load(Ordering::Acquire) {
+            0 => ReplayState::Waiting,
+            1 => ReplayState::InProgress,
+            _ => ReplayState::Done,
+        };
+        WalReplayStatus {
+            state,
+            min: i.min.load(Ordering::Acquire),
+            max: i.max.load(Ordering::Acquire),
+            current: i.current.load(Ordering::Acquire),
+        }
+    }
+
+    /// Whether replay is finished.
+    pub fn is_done(&self) -> bool {
+        self.status().state == ReplayState::Done
+    }
+
+    fn start(&self, min: i64, max: i64) {
+        self.inner.min.store(min, Ordering::Release);
+        self.inner.max.store(max, Ordering::Release);
+        self.inner.current.store(min, Ordering::Release);
+        self.inner.state.store(1, Ordering::Release);
+    }
+
+    fn set_current(&self, segment: i64) {
+        self.inner.current.store(segment, Ordering::Release);
+    }
+
+    pub(crate) fn finish(&self) {
+        let max = self.inner.max.load(Ordering::Acquire);
+        self.inner.current.store(max, Ordering::Release);
+        self.inner.state.store(2, Ordering::Release);
+    }
+}
+
+/// What a replay did.
+#[derive(Debug, Clone, Default)]
+pub struct ReplayStats {
+    /// Series records applied.
+    pub series: u64,
+    /// Samples appended from the WAL.
+    pub samples: u64,
+    /// Samples skipped: already in m-mapped chunks or before the head's floor.
+    pub skipped_samples: u64,
+    /// Samples of series the WAL never declared.
+    pub unknown_refs: u64,
+    /// Chunks taken from the head-chunk files.
+    pub mmapped_chunks: u64,
+    /// The WAL corruption that was repaired, if any.
+    pub wal_repair: Option<Repair>,
+    /// The head-chunk files were corrupt and dropped.
+    pub mmap_corrupted: bool,
+    /// Time spent on the checkpoint and the WAL segments.
+    pub wal_duration: Duration,
+    /// Time spent in total.
+    pub duration: Duration,
+}
+
+#[derive(Debug, Default)]
+struct ShardStats {
+    appended: u64,
+    skipped: u64,
+    unknown: u64,
+    min_t: i64,
+    max_t: i64,
+}
+
+impl Head {
+    /// Rebuilds the head from its head-chunk files and the WAL in `wal_dir`, using up to
+    /// `workers` threads. Call once, on an empty head, before any append.
+    pub fn replay(
+        &self,
+        wal_dir: &Path,
+        workers: usize,
+        progress: &ReplayProgress,
+    ) -> Result<ReplayStats> {
+        let start = Instant::now();
+        let mut stats = ReplayStats::default();
+        let mut mmapped = self.load_mmapped(&mut stats)?;
+        if wal_dir.is_dir() {
+            let wal_start = Instant::now();
+            self.replay_wal(wal_dir, workers.max(1), progress, &mut mmapped, &mut stats)?;
+            stats.wal_duration = wal_start.elapsed();
+        }
+        progress.finish();
+        stats.duration = start.elapsed();
+        Ok(stats)
+    }
+
+    /// Chunks of the head-chunk files by series reference (those before the head's floor are
+    /// left out). Corrupt files are deleted: the WAL then rebuilds everything.
+    fn load_mmapped(&self, stats: &mut ReplayStats) -> Result<RefMap<Vec<MmappedChunk>>> {
+        let floor = self.truncated_before();
+        let mut map: RefMap<Vec<MmappedChunk>> = RefMap::default();
+        let res = self.head_chunks().scan(|r, c| {
+            if c.max_t < floor || c.encoding != Encoding::Xor {
+                return;
+            }
+            map.entry(c.series_ref).or_default().push(MmappedChunk {
+                r,
+                min_t: c.min_t,
+                max_t: c.max_t,
+                num_samples: c.num_samples(),
+            });
+        });
+        if let Err(e) = res {
+            warn!(error = %e, "Corrupt head chunk files: deleting them and replaying the whole WAL.");
+            stats.mmap_corrupted = true;
+            map.clear();
+            self.head_chunks().remove_all()?;
+        }
+        for (r, chunks) in &map {
+            self.bump_next_ref(*r);
+            stats.mmapped_chunks += chunks.len() as u64;
+        }
+        Ok(map)
+    }
+
+    fn replay_wal(
+        &self,
+        wal_dir: &Path,
+        workers: usize,
+        progress: &ReplayProgress,
+        mmapped: &mut RefMap<Vec<MmappedChunk>>,
+        stats: &mut ReplayStats,
+    ) -> Result<()> {
+        let segments = wlog::list_segments(wal_dir)?;
+        let (first, last) = match (segments.first(), segments.last()) {
+            (Some(f), Some(l)) => (f.index as i64, l.index as i64),
+            _ => (0, 0),
+        };
+        progress.start(first, last);
+        let (reader, checkpoint) = Reader::from_last_checkpoint(wal_dir)?;
+        if let Some(cp) = checkpoint {
+            info!(checkpoint = cp, "Replaying WAL checkpoint.");
+        }
+        info!(
+            first_segment = first,
+            last_segment = last,
+            "Replaying WAL, this may take a while."
+        );
+        let mut records = reader.records();
+        let res = std::thread::scope(|scope| {
+            let mut shards = Vec::with_capacity(workers);
+            let mut txs = Vec::with_capacity(workers);
+            for _ in 0..workers {
+                let (tx, rx) = sync_channel::<Vec<RefSample>>(QUEUE);
+                txs.push(tx);
+                shards.push(scope.spawn(move || self.apply_shard(rx)));
+            }
+            let mut sink = Sink {
+                head: self,
+                wal_dir,
+                progress,
+                mmapped,
+                stats,
+                multi_ref: RefMap::default(),
+                pending: (0..workers).map(|_| Vec::with_capacity(BATCH)).collect(),
+                txs,
+                segment: None,
+                last,
+            };
+            let decoders = workers.min(4);
+            let res = decode_parallel_at(&mut records, decoders, |pos, rec| sink.apply(pos, rec));
+            sink.flush_all();
+            drop(sink);
+            let mut total = ShardStats::default();
+            for h in shards {
+                let s = h.join().unwrap_or_default();
+                total.appended += s.appended;
+                total.skipped += s.skipped;
+                total.unknown += s.unknown;
+                if s.appended > 0 {
+                    self.extend_time_range(s.min_t, s.max_t);
+                }
+            }
+            (res, total)
+        });
+        let (res, total) = res;
+        stats.samples += total.appended;
+        stats.skipped_samples += total.skipped;
+        stats.unknown_refs += total.unknown;
+        if let Err(e) = res {
+            let Some(c) = records.corruption().cloned() else {
+                return Err(e);
+            };
+            warn!(error = %e, "WAL replay stopped at a corruption; repairing.");
+            stats.wal_repair = Some(wlog::repair(&c)?);
+        }
+        info!(
+            series = stats.series,
+            samples = stats.samples,
+            skipped = stats.skipped_samples,
+            "WAL replay completed."
+        );
+        Ok(())
+    }
+
+    /// Applies one shard's samples in order.
+    fn apply_shard(&self, rx: Receiver<Vec<RefSample>>) -> ShardStats {
+        let floor = self.truncated_before();
+        let mut cache: RefMap<(Arc<MemSeries>, i64)> = RefMap::default();
+        let mut st = ShardStats {
+            min_t: i64::MAX,
+            max_t: i64::MIN,
+            ..ShardStats::default()
+        };
+        for batch in rx {
+            for s in &batch {
+                let entry = match cache.get(&s.r) {
+                    Some(e) => e,
+                    None => {
+                        let Some(series) = self.series(s.r) else {
+                            st.unknown += 1;
+                            continue;
+                        };
+                        let covered = series.lock().mmapped.last().map_or(i64::MIN, |c| c.max_t);
+                        cache.entry(s.r).or_insert((series, covered))
+                    }
+                };
+                if s.t <= entry.1 || s.t < floor {
+                    st.skipped += 1;
+                    continue;
+                }
+                if let Ok(true) = self.append_sample(&entry.0, s.t, s.v) {
+                    st.appended += 1;
+                    st.min_t = st.min_t.min(s.t);
+                    st.max_t = st.max_t.max(s.t);
+                }
+            }
+        }
+        st
+    }
+}
+
+/// The collecting end of replay: applies records in log order.
+struct Sink<'a> {
+    head: &'a Head,
+    wal_dir: &'a Path,
+    progress: &'a ReplayProgress,
+    mmapped: &'a mut RefMap<Vec<MmappedChunk>>,
+    stats: &'a mut ReplayStats,
+    /// References of duplicate series records, mapped to the series they duplicate.
+    multi_ref: RefMap<u64>,
+    pending: Vec<Vec<RefSample>>,
+    txs: Vec<SyncSender<Vec<RefSample>>>,
+    segment: Option<(bool, u64)>,
+    last: i64,
+}
+
+impl Sink<'_> {
+    fn apply(&mut self, pos: &RecordPosition, rec: Record) -> Result<()> {
+        self.track(pos);
+        match rec {
+            Record::Series(list) => {
+                for s in list {
+                    self.series(s);
+                }
+            }
+            Record::Samples(list) => {
+                for mut s in list {
+                    s.r = self.resolve(s.r);
+                    let shard = (s.r % self.pending.len() as u64) as usize;
+                    self.pending[shard].push(s);
+                    if self.pending[shard].len() >= BATCH {
+                        self.flush(shard);
+                    }
+                }
+            }
+            Record::Tombstones(mut list) => {
+                for t in &mut list {
+                    t.r = self.resolve(t.r);
+                }
+                self.head.add_tombstones(&list);
+            }
+            Record::MinValidTime(t) => self.head.set_min_valid_time(t),
+            // Exemplars, metadata and native histograms are not kept by the head yet.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn resolve(&self, r: u64) -> u64 {
+        self.multi_ref.get(&r).copied().unwrap_or(r)
+    }
+
+    fn series(&mut self, s: RefSeries) {
+        self.stats.series += 1;
+        let (series, _) = self.head.get_or_create(&s.labels, Some(s.r));
+        if series.r != s.r {
+            self.multi_ref.insert(s.r, series.r);
+        }
+        let Some(mut chunks) = self.mmapped.remove(&s.r) else {
+            return;
+        };
+        chunks.sort_by_key(|c| c.min_t);
+        if let (Some(first), Some(last)) = (chunks.first(), chunks.last()) {
+            self.head.extend_time_range(first.min_t, last.max_t);
+        }
+        self.head.add_chunks(chunks.len() as u64);
+        let mut state = series.lock();
+        for c in chunks {
+            state.push_mmapped(c);
+        }
+    }
+
+    fn flush(&mut self, shard: usize) {
+        let batch = std::mem::replace(&mut self.pending[shard], Vec::with_capacity(BATCH));
+        // A worker only goes away by panicking; its samples are lost either way.
+        let _ = self.txs[shard].send(batch);
+    }
+
+    fn flush_all(&mut self) {
+        for shard in 0..self.pending.len() {
+            if !self.pending[shard].is_empty() {
+                self.flush(shard);
+            }
+        }
+    }
+
+    /// Logs each segment as it is entered, with the percentage done.
+    fn track(&mut self, pos: &RecordPosition) {
+        let in_checkpoint = *pos.dir != *self.wal_dir;
+        let now = (in_checkpoint, pos.segment);
+        let Some(prev) = self.segment.replace(now) else {
+            return;
+        };
+        if prev == now {
+            return;
+        }
+        self.log_loaded(prev);
+        if !in_checkpoint {
+            self.progress.set_current(pos.segment as i64);
+        }
+    }
+
+    fn log_loaded(&self, (in_checkpoint, segment): (bool, u64)) {
+        if in_checkpoint {
+            return;
+        }
+        let min = self.progress.status().min;
+        let total = (self.last - min + 1).max(1);
+        let percent = ((segment as i64 - min + 1) * 100 / total).clamp(0, 100);
+        info!(
+            segment,
+            max_segment = self.last,
+            percent,
+            "WAL segment loaded."
+        );
+    }
+}
+
+impl Drop for Sink<'_> {
+    fn drop(&mut self) {
+        if let Some(seg) = self.segment {
+            self.log_loaded(seg);
+        }
+    }
+}
