@@ -1,0 +1,97 @@
+//! Fetching one scrape: request headers, timeout, bounded body, gzip.
+
+use std::io::Read;
+use std::time::Duration;
+
+use flint_discovery::client::HttpClient;
+
+use crate::error::{Error, Result};
+
+/// Upper bound on a decompressed body when no `body_size_limit` is set (a gzip bomb must
+/// not take the server down).
+pub const DEFAULT_MAX_BODY: u64 = 512 << 20;
+
+/// A fetched body and its content type.
+#[derive(Debug)]
+pub struct Fetched {
+    /// The uncompressed body.
+    pub body: Vec<u8>,
+    /// The `Content-Type` header.
+    pub content_type: String,
+}
+
+/// Fetches `url` within `timeout`, asking for `accept` and gzip when `compression`.
+pub async fn fetch(
+    client: &HttpClient,
+    url: &str,
+    accept: &str,
+    timeout: Duration,
+    compression: bool,
+    body_limit: u64,
+) -> Result<Fetched> {
+    let limit = if body_limit == 0 {
+        DEFAULT_MAX_BODY
+    } else {
+        body_limit
+    };
+    let req = client
+        .get(url)?
+        .header(reqwest::header::ACCEPT, accept)
+        .header(
+            "X-Prometheus-Scrape-Timeout-Seconds",
+            format!("{}", timeout.as_secs_f64()),
+        )
+        .header(
+            reqwest::header::ACCEPT_ENCODING,
+            if compression { "gzip" } else { "identity" },
+        );
+    let work = async {
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| Error::Http(e.without_url().to_string()))?;
+        if resp.status() != reqwest::StatusCode::OK {
+            return Err(Error::Status(resp.status().to_string()));
+        }
+        let headers = resp.headers();
+        let content_type = headers
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let gzip = headers
+            .get(reqwest::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
+        let mut raw = Vec::new();
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| Error::Http(e.without_url().to_string()))?
+        {
+            raw.extend_from_slice(&chunk);
+            // The compressed size bounds the uncompressed one from below.
+            if raw.len() as u64 > limit {
+                return Err(Error::BodySizeLimit);
+            }
+        }
+        let body = if gzip { gunzip(&raw, limit)? } else { raw };
+        Ok(Fetched { body, content_type })
+    };
+    match tokio::time::timeout(timeout, work).await {
+        Ok(r) => r,
+        Err(_) => Err(Error::Timeout),
+    }
+}
+
+/// Decompresses at most `limit` bytes.
+pub fn gunzip(raw: &[u8], limit: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(raw.len() * 4);
+    let mut dec = flate2::read::MultiGzDecoder::new(raw).take(limit + 1);
+    dec.read_to_end(&mut out)
+        .map_err(|e| Error::Gzip(e.to_string()))?;
+    if out.len() as u64 > limit {
+        return Err(Error::BodySizeLimit);
+    }
+    Ok(out)
+}

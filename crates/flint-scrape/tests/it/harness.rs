@@ -1,0 +1,239 @@
+//! A recording storage, a configurable test target and helpers.
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use flint_config::{LoadOptions, ScrapeConfig, load_str};
+use flint_discovery::TargetGroup;
+use flint_discovery::client::{ClientOptions, HttpClient};
+use flint_model::{Exemplar, Labels, Metadata};
+use flint_scrape::metrics::ScrapeMetrics;
+use flint_scrape::scrape_loop::{LoopContext, ScrapeLoop};
+use flint_scrape::target::{Populated, Target, populate, relabeler};
+use flint_storage::{AppendError, Appendable, Appender, HistogramSample, SeriesRef};
+
+/// Committed samples: (labels, t, v).
+#[derive(Debug, Default, Clone)]
+pub struct Recorder(pub Arc<Mutex<Vec<(Labels, i64, f64)>>>);
+
+impl Recorder {
+    pub fn take(&self) -> Vec<(Labels, i64, f64)> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
+struct RecAppender {
+    rec: Recorder,
+    pending: Vec<(Labels, i64, f64)>,
+    refs: Arc<Mutex<Vec<Labels>>>,
+}
+
+static REFS: std::sync::LazyLock<Arc<Mutex<Vec<Labels>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+impl Appendable for Recorder {
+    fn appender(&self) -> Box<dyn Appender + '_> {
+        Box::new(RecAppender {
+            rec: self.clone(),
+            pending: Vec::new(),
+            refs: REFS.clone(),
+        })
+    }
+}
+
+impl Appender for RecAppender {
+    fn append(
+        &mut self,
+        series: Option<SeriesRef>,
+        labels: &Labels,
+        t: i64,
+        v: f64,
+    ) -> Result<SeriesRef, AppendError> {
+        let mut refs = self.refs.lock().unwrap();
+        let labels = match series {
+            Some(SeriesRef(r)) => refs
+                .get(r as usize)
+                .cloned()
+                .ok_or(AppendError::UnknownSeries(r))?,
+            None => labels.clone(),
+        };
+        let r = match refs.iter().position(|l| *l == labels) {
+            Some(i) => i,
+            None => {
+                refs.push(labels.clone());
+                refs.len() - 1
+            }
+        };
+        self.pending.push((labels, t, v));
+        Ok(SeriesRef(r as u64))
+    }
+    fn append_histogram(
+        &mut self,
+        _: Option<SeriesRef>,
+        _: &Labels,
+        _: i64,
+        _: HistogramSample<'_>,
+    ) -> Result<SeriesRef, AppendError> {
+        Ok(SeriesRef(0))
+    }
+    fn append_exemplar(
+        &mut self,
+        _: Option<SeriesRef>,
+        _: &Labels,
+        _: &Exemplar,
+    ) -> Result<SeriesRef, AppendError> {
+        Ok(SeriesRef(0))
+    }
+    fn update_metadata(
+        &mut self,
+        _: Option<SeriesRef>,
+        _: &Labels,
+        _: &Metadata,
+    ) -> Result<SeriesRef, AppendError> {
+        Ok(SeriesRef(0))
+    }
+    fn commit(self: Box<Self>) -> flint_storage::Result<()> {
+        self.rec.0.lock().unwrap().extend(self.pending);
+        Ok(())
+    }
+    fn rollback(self: Box<Self>) -> flint_storage::Result<()> {
+        Ok(())
+    }
+}
+
+/// The body the test target serves, changeable between scrapes.
+pub type Body = Arc<Mutex<String>>;
+
+/// Starts a target server with fixed misbehaving endpoints and `/metrics` serving `body`.
+pub async fn serve(body: Body) -> std::net::SocketAddr {
+    use axum::routing::get;
+    let b = body.clone();
+    let app = axum::Router::new()
+        .route(
+            "/metrics",
+            get(move || {
+                let b = b.clone();
+                async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                        b.lock().unwrap().clone(),
+                    )
+                        .into_response()
+                }
+            }),
+        )
+        .route(
+            "/malformed",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/plain")], "good 1\nbad{ 2\n").into_response()
+            }),
+        )
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                ([(header::CONTENT_TYPE, "text/plain")], "late 1\n").into_response()
+            }),
+        )
+        .route(
+            "/big",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/plain")],
+                    "x 1\n".repeat(100_000),
+                )
+                    .into_response()
+            }),
+        )
+        .route(
+            "/bomb",
+            get(|_h: HeaderMap| async {
+                use std::io::Write;
+                let mut enc =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                let zeros = vec![b'{'; 1 << 20];
+                for _ in 0..64 {
+                    enc.write_all(&zeros).unwrap();
+                }
+                let gz = enc.finish().unwrap();
+                Response::builder()
+                    .header(header::CONTENT_TYPE, "text/plain")
+                    .header(header::CONTENT_ENCODING, "gzip")
+                    .body(axum::body::Body::from(gz))
+                    .unwrap()
+            }),
+        )
+        .route(
+            "/500",
+            get(|| async { (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response() }),
+        )
+        .route(
+            "/html",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/html")], "<html></html>").into_response()
+            }),
+        )
+        .route(
+            "/om",
+            get(|| async {
+                (
+                    [(
+                        header::CONTENT_TYPE,
+                        "application/openmetrics-text; version=1.0.0",
+                    )],
+                    "# TYPE c counter\nc_total 3 123.5\n# EOF\n",
+                )
+                    .into_response()
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+/// A job from YAML.
+pub fn job(yaml: &str) -> ScrapeConfig {
+    let cfg = load_str(
+        &format!("scrape_configs:\n  - {}\n", yaml.replace('\n', "\n    ")),
+        LoadOptions::default(),
+    )
+    .unwrap();
+    cfg.scrape_configs[0].clone()
+}
+
+/// The target for `addr` under `cfg`.
+pub fn target(cfg: &ScrapeConfig, addr: &str) -> Target {
+    let g = TargetGroup {
+        source: "0".into(),
+        targets: vec![Labels::from_pairs([("__address__", addr)])],
+        labels: Labels::empty(),
+    };
+    match populate(&g, &g.targets[0], cfg, &mut relabeler(cfg)) {
+        Populated::Active(t) => t,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A loop scraping `addr` with `cfg` into `rec`.
+pub fn scrape_loop(cfg: ScrapeConfig, addr: &str, rec: &Recorder) -> (ScrapeLoop, Arc<Target>) {
+    let t = Arc::new(target(&cfg, addr));
+    let ctx = LoopContext {
+        client: HttpClient::new(&cfg.http_client(), &ClientOptions::default()).unwrap(),
+        accept: flint_expfmt::scrape_accept_header(&cfg.protocols()),
+        cfg: Arc::new(cfg),
+        storage: Arc::new(rec.clone()),
+        metrics: ScrapeMetrics::new(&flint_client::Registry::new()),
+        offset_seed: 0,
+    };
+    (ScrapeLoop::new(t.clone(), Arc::new(ctx)), t)
+}
+
+/// The value of the sample named `name` in `samples`.
+pub fn value(samples: &[(Labels, i64, f64)], name: &str) -> Option<f64> {
+    samples
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some(name))
+        .map(|s| s.2)
+}

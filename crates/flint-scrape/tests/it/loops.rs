@@ -1,0 +1,136 @@
+//! Scrape loops against a local target: labels, report series, staleness, cache.
+
+use std::sync::{Arc, Mutex};
+
+use flint_model::is_stale_nan;
+
+use crate::harness::{Recorder, job, scrape_loop, serve, value};
+
+#[tokio::test]
+async fn scrapes_reports_and_marks_stale() {
+    let body = Arc::new(Mutex::new(
+        "# TYPE a counter\na_total{x=\"1\"} 1\nb 2\n".to_string(),
+    ));
+    let addr = serve(body.clone()).await.to_string();
+    let rec = Recorder::default();
+    let (mut l, t) = scrape_loop(
+        job(
+            "job_name: j\nmetric_relabel_configs: [{source_labels: [__name__], regex: dropme, action: drop}]",
+        ),
+        &addr,
+        &rec,
+    );
+    assert_eq!(
+        t.labels.to_string(),
+        format!("{{instance=\"{addr}\", job=\"j\"}}")
+    );
+    l.scrape_once().await;
+    let s = rec.take();
+    assert_eq!(value(&s, "up"), Some(1.0));
+    assert_eq!(value(&s, "scrape_samples_scraped"), Some(2.0));
+    assert_eq!(value(&s, "scrape_series_added"), Some(2.0));
+    let a = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("a_total"))
+        .unwrap();
+    assert_eq!(a.0.get("job"), Some("j"));
+    assert_eq!(a.0.get("x"), Some("1"));
+    assert_eq!(t.health().health.as_str(), "up");
+    assert!(
+        t.metadata()
+            .iter()
+            .any(|m| m.metric == "a" && m.metric_type == "counter")
+    );
+    // Steady state: nothing new in the cache.
+    l.scrape_once().await;
+    let s = rec.take();
+    assert_eq!(value(&s, "scrape_series_added"), Some(0.0));
+    // `b` vanishes: a stale marker; `dropme` is dropped by metric relabeling.
+    *body.lock().unwrap() = "a_total{x=\"1\"} 2\ndropme 1\n".into();
+    l.scrape_once().await;
+    let s = rec.take();
+    let b = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("b"))
+        .unwrap();
+    assert!(is_stale_nan(b.2));
+    assert!(s.iter().all(|(l, _, _)| l.metric_name() != Some("dropme")));
+    assert_eq!(
+        value(&s, "scrape_samples_post_metric_relabeling"),
+        Some(1.0)
+    );
+    assert_eq!(l.cached_series(), 2);
+}
+
+#[tokio::test]
+async fn honor_labels_and_timestamps() {
+    let body = Arc::new(Mutex::new("m{job=\"inner\"} 1 1000\n".to_string()));
+    let addr = serve(body.clone()).await.to_string();
+    let rec = Recorder::default();
+    let (mut l, _) = scrape_loop(job("job_name: j"), &addr, &rec);
+    l.scrape_once().await;
+    let s = rec.take();
+    let m = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("m"))
+        .unwrap();
+    assert_eq!(m.0.get("job"), Some("j"));
+    assert_eq!(m.0.get("exported_job"), Some("inner"));
+    assert_eq!(m.1, 1000);
+    let (mut l, _) = scrape_loop(
+        job("job_name: j\nhonor_labels: true\nhonor_timestamps: false"),
+        &addr,
+        &rec,
+    );
+    l.scrape_once().await;
+    let s = rec.take();
+    let m = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("m"))
+        .unwrap();
+    assert_eq!(m.0.get("job"), Some("inner"));
+    assert_ne!(m.1, 1000);
+}
+
+#[tokio::test]
+async fn openmetrics_and_limits() {
+    let addr = serve(Arc::new(Mutex::new("a 1\nb 2\nc 3\n".into())))
+        .await
+        .to_string();
+    let rec = Recorder::default();
+    let (mut l, _) = scrape_loop(job("job_name: j\nmetrics_path: /om"), &addr, &rec);
+    l.scrape_once().await;
+    let s = rec.take();
+    let c = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("c_total"))
+        .unwrap();
+    assert_eq!((c.1, c.2), (123_500, 3.0));
+    let (mut l, t) = scrape_loop(job("job_name: j\nsample_limit: 2"), &addr, &rec);
+    l.scrape_once().await;
+    let s = rec.take();
+    assert_eq!(value(&s, "up"), Some(0.0));
+    assert_eq!(s.len(), 5, "only the report series: {s:?}");
+    assert_eq!(t.health().last_error, "sample limit exceeded");
+    let (mut l, t) = scrape_loop(job("job_name: j\nlabel_limit: 2"), &addr, &rec);
+    l.scrape_once().await;
+    assert!(
+        t.health().last_error.starts_with("label_limit exceeded"),
+        "{}",
+        t.health().last_error
+    );
+}
+
+#[tokio::test]
+async fn offsets_are_stable_and_within_the_interval() {
+    let rec = Recorder::default();
+    let (l, t) = scrape_loop(
+        job("job_name: j\nscrape_interval: 10s"),
+        "127.0.0.1:1",
+        &rec,
+    );
+    let now = std::time::SystemTime::now();
+    let a = l.offset(now);
+    assert!(a <= t.interval);
+    assert_eq!(a, l.offset(now));
+}

@@ -1,0 +1,7 @@
+//! Integration tests of flint-scrape.
+#![allow(clippy::unwrap_used)]
+
+mod bad_targets;
+mod harness;
+mod loops;
+mod real_world;
