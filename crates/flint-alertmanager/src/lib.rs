@@ -14,13 +14,17 @@
 #![deny(missing_docs)]
 
 pub mod alert;
+pub mod api;
 pub mod config;
 pub mod dispatch;
 pub mod error;
 pub mod inhibit;
 pub mod matchers;
+pub mod metrics;
 pub mod nflog;
+pub mod notify;
 pub mod pb;
+pub mod server;
 pub mod silence;
 pub mod store;
 pub mod time;

@@ -23,7 +23,7 @@ pub enum Command {
     /// Run the monitoring server (Prometheus drop-in): discovery, scraping, storage, rules, API.
     Server(Passthrough),
     /// Run the alert router (Alertmanager drop-in): API v2, routing, silences, notifications.
-    Alertmanager(Passthrough),
+    Alertmanager(Box<crate::cmd::alertmanager::AlertmanagerArgs>),
     /// Validate files and expositions (like `promtool check` and `amtool check-config`).
     #[command(subcommand)]
     Check(CheckCommand),
@@ -57,8 +57,8 @@ pub enum CheckCommand {
     Config(Passthrough),
     /// Check rule files.
     Rules(Passthrough),
-    /// Check an alertmanager.yml.
-    AlertmanagerConfig(Passthrough),
+    /// Check alertmanager.yml files (like `amtool check-config`).
+    AlertmanagerConfig(crate::cmd::check_am_config::CheckAmConfigArgs),
 }
 
 /// Exposition formats `flint check metrics` accepts.

@@ -1,4 +1,6 @@
 //! Implementations of the subcommands.
 
+pub mod alertmanager;
+pub mod check_am_config;
 pub mod check_metrics;
 pub mod not_built;

@@ -40,13 +40,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             "flint server",
             "issues 3-6 (storage, scraping, PromQL, rules)",
         ),
-        Command::Alertmanager(_) => not_built::report("flint alertmanager", "issue 7"),
+        Command::Alertmanager(args) => cmd::alertmanager::run(&args)?,
         Command::Check(CheckCommand::Config(_)) => {
             not_built::report("flint check config", "issue 4")
         }
         Command::Check(CheckCommand::Rules(_)) => not_built::report("flint check rules", "issue 6"),
-        Command::Check(CheckCommand::AlertmanagerConfig(_)) => {
-            not_built::report("flint check alertmanager-config", "issue 7")
+        Command::Check(CheckCommand::AlertmanagerConfig(args)) => {
+            cmd::check_am_config::run(&args, &mut std::io::stdout().lock())?
         }
         Command::Test(TestCommand::Rules(_)) => not_built::report("flint test rules", "issue 6"),
         Command::Query(_) => not_built::report("flint query", "issue 5"),

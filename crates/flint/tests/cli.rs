@@ -44,7 +44,6 @@ fn version_names_revision_and_build_date() {
 fn unbuilt_subcommands_say_so_and_fail() {
     for args in [
         &["server"][..],
-        &["alertmanager", "--config.file=x"],
         &["check", "config", "p.yml"],
         &["tsdb", "analyze"],
         &["silence", "query"],

@@ -10,6 +10,20 @@ fn url(s: &str) -> Option<Url> {
     Url::parse(s).ok()
 }
 
+// Defaults newer than Alertmanager 0.25 are left out of the printed config, so older
+// `amtool`s (Debian's) can load what `/api/v2/status` serves.
+fn is_default_tls(t: &TlsConfig) -> bool {
+    *t == TlsConfig::default()
+}
+
+fn is_default_slack_app_url(u: &Option<Url>) -> bool {
+    u.is_none() || *u == url("https://slack.com/api/chat.postMessage")
+}
+
+fn is_default_rocketchat_url(u: &Option<Url>) -> bool {
+    u.is_none() || *u == url("https://open.rocket.chat/")
+}
+
 /// `global`.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
@@ -37,6 +51,7 @@ pub struct GlobalConfig {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub smtp_auth_identity: String,
     pub smtp_require_tls: bool,
+    #[serde(skip_serializing_if = "is_default_tls")]
     pub smtp_tls_config: TlsConfig,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub smtp_force_implicit_tls: Option<bool>,
@@ -48,7 +63,7 @@ pub struct GlobalConfig {
     pub slack_app_token: Secret,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub slack_app_token_file: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "is_default_slack_app_url")]
     pub slack_app_url: Option<Url>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pagerduty_url: Option<Url>,
@@ -82,7 +97,7 @@ pub struct GlobalConfig {
     pub webex_api_url: Option<Url>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jira_api_url: Option<Url>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "is_default_rocketchat_url")]
     pub rocketchat_api_url: Option<Url>,
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub rocketchat_token: Secret,

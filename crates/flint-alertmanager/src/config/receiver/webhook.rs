@@ -16,8 +16,13 @@ pub struct WebhookConfig {
     /// HTTP client settings; the global ones when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub http_config: Option<HttpClientConfig>,
-    /// The URL to POST to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The URL to POST to. Printed in the clear, as Alertmanager 0.25 (and its `amtool`,
+    /// which cannot load a masked webhook URL) does.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "plain_url"
+    )]
     pub url: Option<SecretUrl>,
     /// A file holding the URL.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -28,6 +33,13 @@ pub struct WebhookConfig {
     /// Timeout of one request (0: none beyond the group's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
+}
+
+fn plain_url<S: serde::Serializer>(u: &Option<SecretUrl>, s: S) -> Result<S::Ok, S::Error> {
+    match u.as_ref().and_then(|u| u.url()) {
+        Some(u) => s.serialize_str(u.as_str()),
+        None => s.serialize_str(crate::config::secret::SECRET_TOKEN),
+    }
 }
 
 impl WebhookConfig {

@@ -1,0 +1,298 @@
+//! `/api/v2/alerts` and `/api/v2/alerts/groups`.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use flint_model::{Labels, Matcher};
+use serde::Deserialize;
+
+use super::{ApiState, bad_request, json};
+use crate::alert::{Alert, Fingerprint};
+use crate::matchers::{matches_all, parse_matchers};
+use crate::time::{ZERO_TIME, parse_rfc3339};
+
+#[derive(Deserialize)]
+struct PostableAlert {
+    labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    annotations: Option<std::collections::BTreeMap<String, String>>,
+    #[serde(default, rename = "startsAt")]
+    starts_at: Option<String>,
+    #[serde(default, rename = "endsAt")]
+    ends_at: Option<String>,
+    #[serde(default, rename = "generatorURL")]
+    generator_url: Option<String>,
+}
+
+fn parse_time(s: &Option<String>, field: &str) -> Result<i64, String> {
+    match s.as_deref() {
+        None | Some("") => Ok(ZERO_TIME),
+        Some(t) => parse_rfc3339(t)
+            .ok_or_else(|| format!("{field} in body must be of type date-time: {t:?}")),
+    }
+}
+
+/// POST `/api/v2/alerts`: validates each alert like upstream, stores the valid ones, and
+/// answers 400 with the joined errors when any was invalid.
+pub(super) async fn post(State(st): State<ApiState>, body: Bytes) -> Response {
+    let posted: Vec<PostableAlert> = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return bad_request(&format!("parsing alerts body: {e}")),
+    };
+    let now = st.clock.now();
+    let resolve_timeout = st.resolve_timeout() as i64;
+    let interner = st.store.interner();
+    let mut valid = Vec::with_capacity(posted.len());
+    let mut errors: Vec<String> = Vec::new();
+    let (mut firing, mut resolved) = (0u64, 0u64);
+    for p in posted {
+        let starts = match parse_time(&p.starts_at, "startsAt") {
+            Ok(t) => t,
+            Err(e) => return bad_request(&e),
+        };
+        let ends = match parse_time(&p.ends_at, "endsAt") {
+            Ok(t) => t,
+            Err(e) => return bad_request(&e),
+        };
+        let mut a = Alert {
+            labels: Labels::from_pairs(
+                p.labels
+                    .iter()
+                    .map(|(k, v)| (interner.intern(k), interner.intern(v))),
+            ),
+            annotations: p
+                .annotations
+                .unwrap_or_default()
+                .iter()
+                .map(|(k, v)| (interner.intern(k), interner.intern(v)))
+                .collect(),
+            starts_at: starts,
+            ends_at: ends,
+            generator_url: interner.intern(p.generator_url.as_deref().unwrap_or("")),
+            updated_at: now,
+            timeout: false,
+            fingerprint: Fingerprint(0),
+        };
+        if a.starts_at == ZERO_TIME {
+            a.starts_at = if a.ends_at == ZERO_TIME {
+                now
+            } else {
+                a.ends_at
+            };
+        }
+        if a.ends_at == ZERO_TIME {
+            a.timeout = true;
+            a.ends_at = now + resolve_timeout;
+        }
+        if a.ends_at > now {
+            firing += 1;
+        } else {
+            resolved += 1;
+        }
+        if let Err(e) = validate(&a) {
+            st.metrics.alerts_invalid.inc();
+            errors.push(e);
+            continue;
+        }
+        a.fingerprint = Fingerprint::of(&a.labels);
+        valid.push(a);
+    }
+    for (status, n) in [("firing", firing), ("resolved", resolved)] {
+        if let Ok(c) = st.metrics.alerts_received.with_label_values(&[status]) {
+            c.inc_by(n);
+        }
+    }
+    st.store.put(valid);
+    if !errors.is_empty() {
+        return bad_request(&errors.join(";"));
+    }
+    StatusCode::OK.into_response()
+}
+
+/// Upstream's `Alert.Validate` (labels already dropped empty values, as upstream's API does).
+fn validate(a: &Alert) -> Result<(), String> {
+    if a.ends_at < a.starts_at {
+        return Err("start time must be before end time".into());
+    }
+    for l in a.labels.iter() {
+        if l.name.is_empty() {
+            return Err("invalid label set: invalid name \"\"".into());
+        }
+    }
+    if a.labels.is_empty() {
+        return Err("at least one label pair required".into());
+    }
+    for (k, _) in a.annotations.iter() {
+        if k.is_empty() {
+            return Err("invalid annotations: invalid name \"\"".into());
+        }
+    }
+    Ok(())
+}
+
+/// Filters shared by the alert endpoints.
+pub(super) struct Filter {
+    matchers: Vec<Matcher>,
+    receiver: Option<regex::Regex>,
+    active: bool,
+    silenced: bool,
+    inhibited: bool,
+    unprocessed: bool,
+    muted: bool,
+}
+
+impl Filter {
+    pub(super) fn parse(q: Option<&str>) -> Result<Filter, String> {
+        let mut f = Filter {
+            matchers: Vec::new(),
+            receiver: None,
+            active: true,
+            silenced: true,
+            inhibited: true,
+            unprocessed: true,
+            muted: true,
+        };
+        for (k, v) in url::form_urlencoded::parse(q.unwrap_or("").as_bytes()) {
+            let flag = || {
+                v.parse::<bool>()
+                    .map_err(|_| format!("{k} in query must be of type boolean: {v:?}"))
+            };
+            match &*k {
+                "filter" => f
+                    .matchers
+                    .extend(parse_matchers(&v).map_err(|e| e.to_string())?),
+                "receiver" => {
+                    f.receiver = Some(
+                        regex::Regex::new(&format!("^(?:{v})$"))
+                            .map_err(|e| format!("failed to parse receiver param: {e}"))?,
+                    )
+                }
+                "active" => f.active = flag()?,
+                "silenced" => f.silenced = flag()?,
+                "inhibited" => f.inhibited = flag()?,
+                "unprocessed" => f.unprocessed = flag()?,
+                "muted" => f.muted = flag()?,
+                _ => {}
+            }
+        }
+        Ok(f)
+    }
+
+    fn keeps_status(&self, s: &crate::store::AlertStatus) -> bool {
+        let state = s.state();
+        !((!self.active && state == "active")
+            || (!self.unprocessed && state == "unprocessed")
+            || (!self.silenced && !s.silenced_by.is_empty())
+            || (!self.inhibited && !s.inhibited_by.is_empty()))
+    }
+}
+
+fn json_response(buf: Vec<u8>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        Body::from(buf),
+    )
+        .into_response()
+}
+
+/// GET `/api/v2/alerts`.
+pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> Response {
+    let f = match Filter::parse(q.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return bad_request(&e),
+    };
+    let now = st.clock.now();
+    let tree = st.dispatcher.tree();
+    let mut alerts = st.store.list();
+    alerts.sort_unstable_by_key(|a| a.fingerprint.to_hex());
+    let mut out = Vec::with_capacity(alerts.len() * 512 + 2);
+    out.push(b'[');
+    let mut first = true;
+    st.marker.with_statuses(|statuses| {
+        let unknown = crate::store::AlertStatus::default();
+        for a in &alerts {
+            if a.resolved_at(now) || !matches_all(&f.matchers, &a.labels) {
+                continue;
+            }
+            let routes = tree.matching(&a.labels);
+            let mut receivers: Vec<&str> =
+                routes.iter().map(|r| r.opts.receiver.as_str()).collect();
+            receivers.dedup();
+            if let Some(re) = &f.receiver
+                && !receivers.iter().any(|r| re.is_match(r))
+            {
+                continue;
+            }
+            let s = statuses.get(&a.fingerprint).unwrap_or(&unknown);
+            if !f.keeps_status(s) {
+                continue;
+            }
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            json::alert(&mut out, a, &receivers, s, &[]);
+        }
+    });
+    out.push(b']');
+    json_response(out)
+}
+
+/// GET `/api/v2/alerts/groups`.
+pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) -> Response {
+    let f = match Filter::parse(q.as_deref()) {
+        Ok(f) => f,
+        Err(e) => return bad_request(&e),
+    };
+    let now = st.clock.now();
+    let mut groups = st.dispatcher.groups();
+    groups.sort_by(|a, b| (&a.labels, &a.receiver).cmp(&(&b.labels, &b.receiver)));
+    let mut out = Vec::new();
+    out.push(b'[');
+    let mut first_group = true;
+    st.marker.with_statuses(|statuses| {
+        let unknown = crate::store::AlertStatus::default();
+        for g in &groups {
+            if let Some(re) = &f.receiver
+                && !re.is_match(&g.receiver)
+            {
+                continue;
+            }
+            let muted_by = st.marker.group_muted_by(&g.route_key, &g.group_key);
+            if !f.muted && !muted_by.is_empty() {
+                continue;
+            }
+            let mut body = Vec::new();
+            let mut n = 0;
+            for a in &g.alerts {
+                let s = statuses.get(&a.fingerprint).unwrap_or(&unknown);
+                if a.resolved_at(now) || !matches_all(&f.matchers, &a.labels) || !f.keeps_status(s)
+                {
+                    continue;
+                }
+                if n > 0 {
+                    body.push(b',');
+                }
+                n += 1;
+                json::alert(&mut body, a, &[g.receiver.as_str()], s, &muted_by);
+            }
+            if n == 0 {
+                continue;
+            }
+            if !first_group {
+                out.push(b',');
+            }
+            first_group = false;
+            out.extend_from_slice(b"{\"alerts\":[");
+            out.extend_from_slice(&body);
+            out.extend_from_slice(b"],\"labels\":");
+            json::pairs(&mut out, g.labels.iter().map(|l| (&*l.name, &*l.value)));
+            out.extend_from_slice(b",\"receiver\":{\"name\":");
+            json::str(&mut out, &g.receiver);
+            out.extend_from_slice(b"}}");
+        }
+    });
+    out.push(b']');
+    json_response(out)
+}

@@ -1,0 +1,225 @@
+//! The notification pipeline, as stages: settle → inhibit → active/mute time intervals →
+//! silence → fan-out per integration [wait (peer position) → dedup via nflog → retry with
+//! backoff → record in nflog].
+
+pub mod data;
+pub mod http;
+mod stages;
+pub mod webhook;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::alert::Alert;
+use crate::config::Config;
+use crate::dispatch::{BoxFuture, FlushCtx, Flusher};
+use crate::error::{Error, Result};
+use crate::inhibit::Inhibitor;
+use crate::metrics::Metrics;
+use crate::nflog::{Nflog, ReceiverKey};
+use crate::silence::Silences;
+use crate::store::Marker;
+use crate::time::Clock;
+use crate::timeinterval::TimeInterval;
+pub use data::Data;
+
+/// What an integration gets to send one notification.
+#[derive(Debug)]
+pub struct NotifyCtx<'a> {
+    /// The flush.
+    pub flush: &'a FlushCtx,
+    /// The receiver's name.
+    pub receiver: &'a str,
+    /// The Alertmanager's external URL.
+    pub external_url: &'a str,
+}
+
+/// Sends notifications for one configured integration.
+pub trait Notifier: Send + Sync + 'static {
+    /// Sends one notification; errors say whether a retry may help.
+    fn notify<'a>(
+        &'a self,
+        ctx: &'a NotifyCtx<'a>,
+        alerts: &'a [Arc<Alert>],
+    ) -> BoxFuture<'a, Result<()>>;
+}
+
+/// One configured integration of a receiver.
+pub struct Integration {
+    /// Upstream's integration name (`webhook`, `email`, …).
+    pub name: &'static str,
+    /// Index among the receiver's integrations of that name.
+    pub idx: u32,
+    /// Whether resolved alerts are sent.
+    pub send_resolved: bool,
+    /// The sender.
+    pub notifier: Arc<dyn Notifier>,
+}
+
+impl std::fmt::Debug for Integration {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}[{}]", self.name, self.idx)
+    }
+}
+
+/// Where this peer stands in the cluster; without clustering always position 0.
+pub trait PeerPosition: Send + Sync + 'static {
+    /// This peer's position (0 sends first).
+    fn position(&self) -> u32;
+}
+
+/// A single, unclustered peer.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Standalone;
+
+impl PeerPosition for Standalone {
+    fn position(&self) -> u32 {
+        0
+    }
+}
+
+/// Shared services the stages use.
+pub struct Deps {
+    /// Alert states for the API.
+    pub marker: Arc<Marker>,
+    /// Inhibition rules.
+    pub inhibitor: Arc<Inhibitor>,
+    /// Silences.
+    pub silences: Arc<Silences>,
+    /// The notification log.
+    pub nflog: Arc<Nflog>,
+    /// Metrics.
+    pub metrics: Metrics,
+    /// Wall clock.
+    pub clock: Clock,
+    /// Cluster position (HA later).
+    pub peer: Arc<dyn PeerPosition>,
+    /// Delay per peer position in the wait stage.
+    pub peer_timeout: Duration,
+    /// The external URL.
+    pub external_url: String,
+}
+
+/// The pipeline for every receiver of one config.
+pub struct Pipeline {
+    receivers: HashMap<String, Vec<Integration>>,
+    intervals: HashMap<String, Vec<TimeInterval>>,
+    deps: Arc<Deps>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline")
+            .field("receivers", &self.receivers)
+            .finish()
+    }
+}
+
+impl Pipeline {
+    /// Builds the integrations of every receiver in `cfg`.
+    pub fn new(cfg: &Config, deps: Arc<Deps>) -> Result<Self> {
+        cfg.check_supported()?;
+        let mut receivers = HashMap::new();
+        for r in &cfg.receivers {
+            let mut list = Vec::new();
+            for (i, w) in r.webhook_configs.iter().enumerate() {
+                list.push(Integration {
+                    name: "webhook",
+                    idx: i as u32,
+                    send_resolved: w.send_resolved,
+                    notifier: Arc::new(webhook::Webhook::new(w)?),
+                });
+            }
+            receivers.insert(r.name.clone(), list);
+        }
+        let intervals = cfg
+            .named_intervals()
+            .map(|n| (n.name.clone(), n.time_intervals.clone()))
+            .collect();
+        Ok(Pipeline {
+            receivers,
+            intervals,
+            deps,
+        })
+    }
+
+    /// The receivers' integrations, for `/api/v2/receivers` and metrics.
+    pub fn receivers(&self) -> impl Iterator<Item = (&String, &Vec<Integration>)> {
+        self.receivers.iter()
+    }
+
+    async fn run(&self, ctx: &FlushCtx, alerts: Vec<Arc<Alert>>) -> bool {
+        let receiver = ctx.route.opts.receiver.as_str();
+        let Some(integrations) = self.receivers.get(receiver) else {
+            return true;
+        };
+        let Some(alerts) = stages::mute(self, ctx, alerts) else {
+            return true;
+        };
+        let nctx = NotifyCtx {
+            flush: ctx,
+            receiver,
+            external_url: &self.deps.external_url,
+        };
+        let results = futures_join(
+            integrations
+                .iter()
+                .map(|i| stages::integration(self, &nctx, i, &alerts)),
+        )
+        .await;
+        results.into_iter().all(|ok| ok)
+    }
+}
+
+/// Runs futures concurrently and collects their outputs in order.
+async fn futures_join<F: std::future::Future<Output = bool> + Send>(
+    futs: impl Iterator<Item = F>,
+) -> Vec<bool> {
+    let mut set = Vec::new();
+    for f in futs {
+        set.push(Box::pin(f));
+    }
+    let mut out = vec![false; set.len()];
+    let mut pending: Vec<usize> = (0..set.len()).collect();
+    std::future::poll_fn(|cx| {
+        pending.retain(|&i| match set[i].as_mut().poll(cx) {
+            std::task::Poll::Ready(v) => {
+                out[i] = v;
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if pending.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    out
+}
+
+impl Flusher for Pipeline {
+    fn flush<'a>(&'a self, ctx: &'a FlushCtx, alerts: Vec<Arc<Alert>>) -> BoxFuture<'a, bool> {
+        Box::pin(self.run(ctx, alerts))
+    }
+}
+
+/// The nflog key of an integration.
+pub fn receiver_key(receiver: &str, i: &Integration) -> ReceiverKey {
+    ReceiverKey {
+        group_name: receiver.to_string(),
+        integration: i.name.to_string(),
+        idx: i.idx,
+    }
+}
+
+/// A retryable or permanent notification error.
+pub fn notify_error(integration: &str, message: impl Into<String>, retryable: bool) -> Error {
+    Error::Notify {
+        integration: integration.to_string(),
+        message: message.into(),
+        retryable,
+    }
+}

@@ -1,0 +1,165 @@
+//! HTTP clients for integrations, built from `http_config`, and shared response handling.
+
+use std::sync::Once;
+use std::time::Duration;
+
+use crate::config::http::HttpClientConfig;
+use crate::error::{Error, Result};
+
+/// The `User-Agent` integrations send.
+pub const USER_AGENT: &str = concat!("Alertmanager/", env!("CARGO_PKG_VERSION"), " (Flint)");
+
+fn read_file(path: &str) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .map_err(|e| Error::io(path, e))
+}
+
+fn config_err(msg: impl std::fmt::Display) -> Error {
+    Error::Config(format!("http_config: {msg}"))
+}
+
+/// Builds a client from `http_config`: TLS, proxy, redirects.
+pub fn client(cfg: &HttpClientConfig) -> Result<reqwest::Client> {
+    static PROVIDER: Once = Once::new();
+    PROVIDER.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+    let mut b = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(Duration::from_secs(30));
+    if !cfg.follow_redirects {
+        b = b.redirect(reqwest::redirect::Policy::none());
+    }
+    if !cfg.enable_http2 {
+        b = b.http1_only();
+    }
+    match &cfg.proxy_url {
+        Some(p) if !cfg.proxy_from_environment => {
+            if let Ok(proxy) = reqwest::Proxy::all(p.as_str()) {
+                b = b.proxy(proxy);
+            }
+        }
+        _ if !cfg.proxy_from_environment => b = b.no_proxy(),
+        _ => {}
+    }
+    let tls = &cfg.tls_config;
+    if tls.insecure_skip_verify {
+        b = b.tls_danger_accept_invalid_certs(true);
+    }
+    let ca = if !tls.ca_file.is_empty() {
+        Some(std::fs::read(&tls.ca_file).map_err(|e| Error::io(&tls.ca_file, e))?)
+    } else if !tls.ca.is_empty() {
+        Some(tls.ca.as_bytes().to_vec())
+    } else {
+        None
+    };
+    if let Some(ca) = ca {
+        for c in reqwest::Certificate::from_pem_bundle(&ca).map_err(config_err)? {
+            b = b.add_root_certificate(c);
+        }
+    }
+    let cert = if !tls.cert_file.is_empty() {
+        Some(std::fs::read(&tls.cert_file).map_err(|e| Error::io(&tls.cert_file, e))?)
+    } else if !tls.cert.is_empty() {
+        Some(tls.cert.as_bytes().to_vec())
+    } else {
+        None
+    };
+    if let Some(mut pem) = cert {
+        let key = if !tls.key_file.is_empty() {
+            std::fs::read(&tls.key_file).map_err(|e| Error::io(&tls.key_file, e))?
+        } else {
+            tls.key.expose().as_bytes().to_vec()
+        };
+        pem.push(b'\n');
+        pem.extend_from_slice(&key);
+        b = b.identity(reqwest::Identity::from_pem(&pem).map_err(config_err)?);
+    }
+    b.build().map_err(config_err)
+}
+
+/// Adds the configured authentication and headers to a request.
+pub fn authorize(
+    cfg: &HttpClientConfig,
+    mut req: reqwest::RequestBuilder,
+) -> Result<reqwest::RequestBuilder> {
+    if let Some(ba) = &cfg.basic_auth {
+        let user = if ba.username_file.is_empty() {
+            ba.username.clone()
+        } else {
+            read_file(&ba.username_file)?
+        };
+        let pass = if ba.password_file.is_empty() {
+            ba.password.expose().to_string()
+        } else {
+            read_file(&ba.password_file)?
+        };
+        req = req.basic_auth(user, Some(pass));
+    }
+    let bearer = |kind: &str, cred: String| format!("{kind} {cred}");
+    if let Some(a) = &cfg.authorization {
+        let cred = if a.credentials_file.is_empty() {
+            a.credentials.expose().to_string()
+        } else {
+            read_file(&a.credentials_file)?
+        };
+        let kind = if a.kind.is_empty() {
+            "Bearer"
+        } else {
+            a.kind.as_str()
+        };
+        req = req.header(reqwest::header::AUTHORIZATION, bearer(kind, cred));
+    } else if !cfg.bearer_token.is_empty() || !cfg.bearer_token_file.is_empty() {
+        let cred = if cfg.bearer_token_file.is_empty() {
+            cfg.bearer_token.expose().to_string()
+        } else {
+            read_file(&cfg.bearer_token_file)?
+        };
+        req = req.header(reqwest::header::AUTHORIZATION, bearer("Bearer", cred));
+    }
+    for (name, vals) in &cfg.http_headers {
+        for v in &vals.values {
+            req = req.header(name.as_str(), v.as_str());
+        }
+        for v in &vals.secrets {
+            req = req.header(name.as_str(), v.expose());
+        }
+        for f in &vals.files {
+            req = req.header(name.as_str(), read_file(f)?);
+        }
+    }
+    Ok(req)
+}
+
+/// Upstream's retry rule for HTTP answers: 2xx is success; 5xx and 429 are worth retrying;
+/// other codes are permanent.
+pub fn check_status(integration: &str, status: reqwest::StatusCode, body: &str) -> Result<()> {
+    if status.is_success() {
+        return Ok(());
+    }
+    let retryable = status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS;
+    let snippet: String = body.chars().take(256).collect();
+    Err(super::notify_error(
+        integration,
+        format!("unexpected status code {}: {snippet}", status.as_u16()),
+        retryable,
+    ))
+}
+
+/// Sends a prepared request and checks the answer; transport errors are retryable.
+pub async fn send(integration: &str, req: reqwest::RequestBuilder) -> Result<String> {
+    let resp = req
+        .send()
+        .await
+        .map_err(|e| super::notify_error(integration, format!("request failed: {e}"), true))?;
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_default();
+    check_status(integration, status, &body)?;
+    Ok(body)
+}
+
+/// Reads a `*_file` secret (trimmed).
+pub fn secret_file(path: &str) -> Result<String> {
+    read_file(path)
+}
