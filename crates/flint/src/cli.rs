@@ -21,7 +21,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the monitoring server (Prometheus drop-in): discovery, scraping, storage, rules, API.
-    Server(Passthrough),
+    Server(Box<crate::cmd::server::ServerArgs>),
     /// Run the alert router (Alertmanager drop-in): API v2, routing, silences, notifications.
     Alertmanager(Box<crate::cmd::alertmanager::AlertmanagerArgs>),
     /// Validate files and expositions (like `promtool check` and `amtool check-config`).
@@ -54,7 +54,7 @@ pub enum CheckCommand {
     /// Check exposition text read from standard input for parse errors and lint problems.
     Metrics(CheckMetricsArgs),
     /// Check a prometheus.yml and the files it references.
-    Config(Passthrough),
+    Config(crate::cmd::check_config::CheckConfigArgs),
     /// Check rule files.
     Rules(Passthrough),
     /// Check alertmanager.yml files (like `amtool check-config`).

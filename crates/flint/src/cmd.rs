@@ -2,5 +2,7 @@
 
 pub mod alertmanager;
 pub mod check_am_config;
+pub mod check_config;
 pub mod check_metrics;
 pub mod not_built;
+pub mod server;

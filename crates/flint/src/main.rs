@@ -36,14 +36,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(CheckCommand::Metrics(args)) => {
             cmd::check_metrics::run(&args, &mut std::io::stderr().lock())?
         }
-        Command::Server(_) => not_built::report(
-            "flint server",
-            "issues 3-6 (storage, scraping, PromQL, rules)",
-        ),
+        Command::Server(args) => cmd::server::run(&args)?,
         Command::Alertmanager(args) => cmd::alertmanager::run(&args)?,
-        Command::Check(CheckCommand::Config(_)) => {
-            not_built::report("flint check config", "issue 4")
-        }
+        Command::Check(CheckCommand::Config(args)) => cmd::check_config::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )?,
         Command::Check(CheckCommand::Rules(_)) => not_built::report("flint check rules", "issue 6"),
         Command::Check(CheckCommand::AlertmanagerConfig(args)) => {
             cmd::check_am_config::run(&args, &mut std::io::stdout().lock())?
