@@ -1,0 +1,259 @@
+//! The escaping analysis of a template for a starting context, and its result.
+
+use std::collections::HashMap;
+
+use super::context::{Context, Delim, State, UrlPart, after_text, nudge};
+use super::escapers::{Esc, equivalent};
+use crate::ast::{Arg, Node, Tree};
+
+/// What execution in HTML mode does differently for one (template, start context).
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    texts: HashMap<u32, std::sync::Arc<str>>,
+    actions: HashMap<u32, Vec<Esc>>,
+    calls: HashMap<u32, Context>,
+    /// The context at the end of the template.
+    pub end: Context,
+}
+
+impl Plan {
+    /// The rewritten text of a text node, when it differs from the source.
+    pub fn text(&self, id: u32) -> Option<std::sync::Arc<str>> {
+        self.texts.get(&id).cloned()
+    }
+
+    /// The escapers of an action.
+    pub fn action(&self, id: u32) -> &[Esc] {
+        self.actions.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// The context a `{{template}}` call's callee starts in.
+    pub fn call(&self, id: u32) -> Context {
+        self.calls.get(&id).copied().unwrap_or_default()
+    }
+}
+
+/// Computes end contexts of called templates (recursively, with caching by the set).
+pub(crate) trait Callees {
+    /// The end context of template `name` started in `c`, or `None` when it is not defined.
+    fn end_context(&self, name: &str, c: Context) -> Result<Option<Context>, String>;
+}
+
+/// Analyzes `tree` started in context `c`.
+pub(crate) fn analyze(tree: &Tree, c: Context, callees: &dyn Callees) -> Result<Plan, String> {
+    let mut a = Analyzer {
+        plan: Plan::default(),
+        callees,
+    };
+    let end = a.list(c, &tree.root)?;
+    a.plan.end = end;
+    Ok(a.plan)
+}
+
+struct Analyzer<'a> {
+    plan: Plan,
+    callees: &'a dyn Callees,
+}
+
+impl Analyzer<'_> {
+    fn list(&mut self, mut c: Context, list: &[Node]) -> Result<Context, String> {
+        for n in list {
+            c = self.node(c, n)?;
+            if c.state == State::Error {
+                return Err("html/template: could not parse HTML context".to_string());
+            }
+        }
+        Ok(c)
+    }
+
+    fn node(&mut self, c: Context, n: &Node) -> Result<Context, String> {
+        match n {
+            Node::Text(t) => Ok(self.text(c, t.id, &t.text)),
+            Node::Action(a) => self.action(c, a.id, &a.pipe),
+            Node::If(b) | Node::With(b) => {
+                let c0 = self.list(c, &b.list)?;
+                let c1 = match &b.else_list {
+                    Some(e) => self.list(c, e)?,
+                    None => c,
+                };
+                join(
+                    c0,
+                    c1,
+                    if matches!(n, Node::If(_)) {
+                        "if"
+                    } else {
+                        "with"
+                    },
+                )
+            }
+            Node::Range(b) => {
+                let c0 = self.list(c, &b.list)?;
+                let c0 = join(c, c0, "range")?;
+                let again = self.list(c0, &b.list)?;
+                let c0 =
+                    join(c0, again, "range").map_err(|e| format!("on range loop re-entry: {e}"))?;
+                let c1 = match &b.else_list {
+                    Some(e) => self.list(c, e)?,
+                    None => c,
+                };
+                join(c0, c1, "range")
+            }
+            Node::Template(t) => {
+                self.plan.calls.insert(t.id, c);
+                Ok(self.callees.end_context(&t.name, c)?.unwrap_or(c))
+            }
+            Node::Break(_) | Node::Continue(_) | Node::Comment(..) => Ok(c),
+        }
+    }
+
+    fn action(&mut self, c: Context, id: u32, pipe: &crate::ast::Pipe) -> Result<Context, String> {
+        if !pipe.decl.is_empty() {
+            return Ok(c);
+        }
+        let mut c = nudge(c);
+        let mut s: Vec<Esc> = Vec::with_capacity(3);
+        match c.state {
+            State::Error => return Ok(c),
+            State::Url | State::CssDqStr | State::CssSqStr => match c.url_part {
+                UrlPart::None | UrlPart::PreQuery => {
+                    if c.url_part == UrlPart::None {
+                        s.push(Esc::UrlFilter);
+                    }
+                    s.push(if c.state == State::Url {
+                        Esc::UrlNormalizer
+                    } else {
+                        Esc::CssEscaper
+                    });
+                }
+                UrlPart::QueryOrFrag => s.push(Esc::UrlEscaper),
+                UrlPart::Unknown => {
+                    return Err(format!(
+                        "html/template: {{{{{pipe}}}}} appears in an ambiguous context within a URL"
+                    ));
+                }
+            },
+            State::Js => s.push(Esc::JsVal),
+            State::JsDqStr | State::JsSqStr | State::JsTmplLit => s.push(Esc::JsStr),
+            State::Css => s.push(Esc::CssValue),
+            State::Text => s.push(Esc::Html),
+            State::Rcdata => s.push(Esc::Rcdata),
+            State::Attr => {}
+            State::AttrName | State::Tag => {
+                c.state = State::AttrName;
+                s.push(Esc::NameFilter);
+            }
+            State::Srcset => s.push(Esc::Srcset),
+            st if st.is_comment() => s.push(Esc::Comment),
+            _ => {}
+        }
+        match c.delim {
+            Delim::None => {}
+            Delim::SpaceOrTagEnd => s.push(Esc::NoSpace),
+            _ => s.push(Esc::Attr),
+        }
+        // A pipeline ending in the predefined `html` or `urlquery` already did that escaping.
+        let last = pipe.cmds.len().saturating_sub(1);
+        for (i, cmd) in pipe.cmds.iter().enumerate() {
+            if let Some(Arg::Identifier(_, name)) = cmd.args.first()
+                && (name == "html" || name == "urlquery")
+            {
+                if i < last {
+                    return Err(format!(
+                        "html/template: predefined escaper {} disallowed in template",
+                        crate::gofmt::quote(name)
+                    ));
+                }
+                s.retain(|e| !equivalent(name, *e));
+            }
+        }
+        self.plan.actions.insert(id, s);
+        Ok(c)
+    }
+
+    /// Walks text, stripping comments and escaping `<` that opens no tag.
+    fn text(&mut self, mut c: Context, id: u32, text: &str) -> Context {
+        let s = text.as_bytes();
+        let mut out = String::new();
+        let mut written = 0;
+        let mut i = 0;
+        while i != s.len() {
+            let (c1, nread) = after_text(c, &s[i..]);
+            let i1 = i + nread;
+            if c.state == State::Text || c.state == State::Rcdata {
+                let mut end = i1;
+                if c1.state != c.state
+                    && let Some(j) = s[i..end].iter().rposition(|&b| b == b'<')
+                {
+                    end = i + j;
+                }
+                for j in i..end {
+                    if s[j] == b'<' && !s[j..].to_ascii_uppercase().starts_with(b"<!DOCTYPE") {
+                        out.push_str(&text[written..j]);
+                        out.push_str("&lt;");
+                        written = j + 1;
+                    }
+                }
+            } else if c.state.is_comment() && c.delim == Delim::None {
+                match c.state {
+                    State::JsBlockCmt => {
+                        if text[written..i1].contains(['\n', '\r', '\u{2028}', '\u{2029}']) {
+                            out.push('\n');
+                        } else {
+                            out.push(' ');
+                        }
+                    }
+                    State::CssBlockCmt => out.push(' '),
+                    _ => {}
+                }
+                written = i1;
+            }
+            if c.state != c1.state && c1.state.is_comment() && c1.delim == Delim::None {
+                let cs = if c1.state == State::HtmlCmt {
+                    i1 - 4
+                } else {
+                    i1 - 2
+                };
+                out.push_str(&text[written..cs]);
+                written = i1;
+            }
+            if i == i1 && c == c1 {
+                // No progress: stop rather than loop (cannot happen for well-formed states).
+                break;
+            }
+            c = c1;
+            i = i1;
+        }
+        if written != 0 && c.state != State::Error {
+            if !c.state.is_comment() || c.delim != Delim::None {
+                out.push_str(&text[written..]);
+            }
+            self.plan.texts.insert(id, std::sync::Arc::from(out));
+        }
+        c
+    }
+}
+
+/// The context after two branches; they must agree (up to an ambiguous URL part).
+fn join(a: Context, b: Context, node: &str) -> Result<Context, String> {
+    if a == b {
+        return Ok(a);
+    }
+    if a.state == State::Error {
+        return Ok(a);
+    }
+    let mut x = a;
+    x.url_part = b.url_part;
+    if x == b {
+        x.url_part = UrlPart::Unknown;
+        return Ok(x);
+    }
+    if nudge(a) == b {
+        return Ok(b);
+    }
+    if nudge(b) == a {
+        return Ok(a);
+    }
+    Err(format!(
+        "html/template: {{{{{node}}}}} branches end in different contexts: {a:?}, {b:?}"
+    ))
+}

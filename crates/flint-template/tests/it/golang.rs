@@ -1,0 +1,216 @@
+//! Differential test: every case in `tests/golang/cases.txt` runs through Go's own
+//! `text/template` / `html/template` (a small harness built with the local Go toolchain) and
+//! through flint-template; outputs and error messages must agree.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use flint_template::{MissingKey, Mode, TemplateSet, alertmanager};
+use serde_json::{Value as J, json};
+
+use crate::data::decode;
+
+/// One case of the cases file.
+#[derive(Debug, Default, Clone)]
+pub struct Case {
+    pub name: String,
+    pub text: String,
+    pub files: Vec<(String, String)>,
+    pub exec: String,
+    pub data: J,
+    pub html: bool,
+    pub missing: String,
+    pub funcs: String,
+}
+
+fn manifest() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Parses the cases format: `=== name [html] [missingkey=…] [funcs=am] [exec=…]`, the text,
+/// then optional `--- file NAME` sections and a `--- data` section with typed JSON.
+pub fn parse_cases(src: &str) -> Vec<Case> {
+    let mut cases = Vec::new();
+    for block in src.split("\n=== ").map(|b| b.trim_start_matches("=== ")) {
+        if block.trim().is_empty() || block.starts_with('#') {
+            continue;
+        }
+        let (header, body) = block.split_once('\n').unwrap_or((block, ""));
+        let mut c = Case::default();
+        for (i, word) in header.split_whitespace().enumerate() {
+            match word.split_once('=') {
+                _ if i == 0 => c.name = word.to_string(),
+                Some(("missingkey", v)) => c.missing = v.to_string(),
+                Some(("funcs", v)) => c.funcs = v.to_string(),
+                Some(("exec", v)) => c.exec = v.to_string(),
+                _ if word == "html" => c.html = true,
+                _ => panic!("bad case header {header:?}"),
+            }
+        }
+        let mut sections = body.split("\n--- ");
+        c.text = sections.next().unwrap_or("").to_string();
+        for s in sections {
+            let (h, t) = s.split_once('\n').unwrap_or((s, ""));
+            if let Some(name) = h.strip_prefix("file ") {
+                c.files.push((name.to_string(), t.to_string()));
+            } else if h == "data" {
+                c.data = serde_json::from_str(t.trim())
+                    .unwrap_or_else(|e| panic!("{}: bad data: {e}", c.name));
+            } else if h == "text" {
+                // Lets a case end its text with significant trailing newlines.
+                c.text.push_str(t);
+            }
+        }
+        cases.push(c);
+    }
+    cases
+}
+
+/// Runs a case through flint-template: (output, error).
+pub fn run_ours(c: &Case) -> (String, String) {
+    let mut set = TemplateSet::new().named(c.name.clone());
+    if c.html {
+        set = set.with_mode(Mode::Html);
+    }
+    if c.funcs == "am" {
+        set = set.with_funcs(&alertmanager::funcs());
+    }
+    set = set.with_missing_key(match c.missing.as_str() {
+        "zero" => MissingKey::Zero,
+        "error" => MissingKey::Error,
+        _ => MissingKey::Invalid,
+    });
+    for (name, text) in &c.files {
+        if let Err(e) = set.parse(name, text) {
+            return (String::new(), e.to_string());
+        }
+    }
+    if let Err(e) = set.parse(&c.name, &c.text) {
+        return (String::new(), e.to_string());
+    }
+    let exec = if c.exec.is_empty() { &c.name } else { &c.exec };
+    let mut out = String::new();
+    match set.execute(exec, &decode(&c.data), &mut out) {
+        Ok(()) => (out, String::new()),
+        Err(e) => (out, e.to_string()),
+    }
+}
+
+fn build_harness(go: &Path) -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("go-harness");
+    std::fs::create_dir_all(&dir).ok()?;
+    let bin = dir.join("harness");
+    let status = Command::new(go)
+        .arg("build")
+        .arg("-o")
+        .arg(&bin)
+        .arg(manifest().join("tests/golang/harness.go"))
+        .current_dir(&dir)
+        .env("GOCACHE", dir.join("cache"))
+        .env("GOPATH", dir.join("gopath"))
+        .env("GO111MODULE", "off")
+        .env("GOFLAGS", "")
+        .status()
+        .ok()?;
+    assert!(status.success(), "building the Go harness failed");
+    Some(bin)
+}
+
+/// Runs cases through the Go harness: (output, error) per case.
+pub fn run_go(cases: &[Case]) -> Option<Vec<(String, String)>> {
+    let go = flint_testkit::find_program("go")?;
+    let bin = build_harness(&go)?;
+    let input: Vec<J> = cases
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name, "text": c.text, "exec": c.exec, "data": c.data, "html": c.html,
+                "missingkey": c.missing, "funcs": c.funcs,
+                "files": c.files.iter().map(|(n, t)| json!({"name": n, "text": t})).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut child = Command::new(bin)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .ok()?;
+    child
+        .stdin
+        .take()?
+        .write_all(serde_json::to_string(&input).ok()?.as_bytes())
+        .ok()?;
+    let out = child.wait_with_output().ok()?;
+    assert!(out.status.success(), "the Go harness failed");
+    let results: Vec<J> = serde_json::from_slice(&out.stdout).ok()?;
+    Some(
+        results
+            .iter()
+            .map(|r| {
+                (
+                    r["out"].as_str().unwrap_or("").to_string(),
+                    r["err"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// Go type names of the harness's stand-ins, as Alertmanager names its own types.
+fn normalize(s: &str) -> String {
+    s.replace("main.alert", "template.Alert")
+        .replace("main.kv", "template.KV")
+        .replace("main.pairs", "template.Pairs")
+        .replace("main.pair", "template.Pair")
+        .replace("*main.data", "*template.Data")
+}
+
+/// Compares flint's results with Go's and lists every difference.
+pub fn compare(cases: &[Case], go: &[(String, String)]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (c, (gout, gerr)) in cases.iter().zip(go) {
+        let (gout, gerr) = (&normalize(gout), &normalize(gerr));
+        let (out, err) = run_ours(c);
+        let same = if gerr.is_empty() {
+            err.is_empty() && out == *gout
+        } else {
+            err == *gerr
+        };
+        if !same {
+            failures.push(format!(
+                "case {}:\n  go:    out={gout:?} err={gerr:?}\n  flint: out={out:?} err={err:?}",
+                c.name
+            ));
+        }
+    }
+    failures
+}
+
+#[test]
+fn matches_go() {
+    let src =
+        std::fs::read_to_string(manifest().join("tests/golang/cases.txt")).unwrap_or_default();
+    let cases = parse_cases(&src);
+    assert!(cases.len() > 50, "too few cases: {}", cases.len());
+    let Some(go) = run_go(&cases) else {
+        return;
+    };
+    let failures = compare(&cases, &go);
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from Go:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+    eprintln!("{} cases agree with Go {}", cases.len(), go_version());
+}
+
+fn go_version() -> String {
+    Command::new("go")
+        .arg("version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}

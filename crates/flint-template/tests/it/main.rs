@@ -1,0 +1,5 @@
+//! Integration tests of flint-template: execution, errors, the function sets, HTML escaping,
+//! and the differential test against Go's own template packages.
+
+mod data;
+mod golang;
