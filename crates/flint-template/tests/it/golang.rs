@@ -214,3 +214,59 @@ fn go_version() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_default()
 }
+
+/// Every default Alertmanager template of Flint, in text and HTML mode, against Go executing
+/// the same template file.
+#[test]
+fn default_templates_match_go() {
+    let variants: J = serde_json::from_str(
+        &std::fs::read_to_string(manifest().join("tests/golden/alertmanager_data.json"))
+            .unwrap_or_default(),
+    )
+    .unwrap_or(J::Null);
+    let tmpl = alertmanager::DEFAULT_TEMPLATES;
+    let names: Vec<String> = tmpl
+        .split("define \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect();
+    let mut cases = Vec::new();
+    for (variant, data) in variants.as_object().into_iter().flatten() {
+        for name in &names {
+            for html in [false, true] {
+                let arg = if name.contains("alert_list")
+                    || name == "pagerduty.default.instances"
+                    || name == "__flint_priority"
+                {
+                    ".Alerts"
+                } else if name == "__flint_email_alert" {
+                    "(index .Alerts 0)"
+                } else {
+                    "."
+                };
+                cases.push(Case {
+                    name: format!("{variant}.{name}.{}", if html { "html" } else { "text" }),
+                    text: format!("{{{{ template \"{name}\" {arg} }}}}"),
+                    files: vec![("default.tmpl".to_string(), tmpl.to_string())],
+                    data: json!({ "am": data }),
+                    html,
+                    missing: "zero".into(),
+                    funcs: "am".into(),
+                    ..Case::default()
+                });
+            }
+        }
+    }
+    let Some(go) = run_go(&cases) else {
+        return;
+    };
+    let failures = compare(&cases, &go);
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ from Go:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
