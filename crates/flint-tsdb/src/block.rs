@@ -5,6 +5,7 @@
 //!   selects series through the index postings, decodes only chunks overlapping the queried
 //!   range, trims samples outside it and hides deleted intervals (tombstones).
 
+mod analyze;
 mod builder;
 mod iterator;
 mod meta;
@@ -13,6 +14,7 @@ mod tombstones;
 mod ulid;
 mod writer;
 
+pub use analyze::{BlockAnalysis, Ranked};
 pub use builder::BlockBuilder;
 pub use meta::{BlockDesc, BlockMeta, BlockMetaCompaction, BlockStats, META_FILENAME};
 pub use querier::BlockQuerier;

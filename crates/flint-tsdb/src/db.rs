@@ -30,11 +30,11 @@
 //! ```
 
 mod blocks;
-mod compact;
+pub(crate) mod compact;
 mod delete;
 mod lock;
 mod metrics;
-mod options;
+pub(crate) mod options;
 mod plan;
 mod querier;
 mod reload;
@@ -100,6 +100,10 @@ pub(crate) struct DbInner {
     /// Set by `close` and by cancellation: long work stops at the next series.
     stopping: AtomicBool,
     closed: AtomicBool,
+    /// Opened with [`Db::open_read_only`]: nothing on disk changes.
+    read_only: bool,
+    /// Where a read-only database keeps its head chunks (removed on drop).
+    scratch: Option<PathBuf>,
     metrics: DbMetrics,
     replay: ReplayStats,
     /// Wakes the background loop when the head becomes compactable.
@@ -119,24 +123,53 @@ impl Db {
         opts: DbOptions,
         progress: &ReplayProgress,
     ) -> Result<Db> {
-        let start = Instant::now();
-        let opts = opts.resolved();
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        Self::open_inner(dir, opts.resolved(), progress, false)
+    }
+
+    /// Opens `dir` without changing anything in it (no lock, no repair, no compaction; head
+    /// chunks rebuilt from the WAL in a scratch directory): what `tsdb dump` and other tools
+    /// use on a directory a server may be running on. Appends fail.
+    pub fn open_read_only(dir: &Path) -> Result<Db> {
+        if !dir.is_dir() {
+            return Err(Error::io(
+                format!("opening {}", dir.display()),
+                std::io::Error::from(std::io::ErrorKind::NotFound),
+            ));
+        }
+        let opts = DbOptions {
+            no_lockfile: true,
+            ..DbOptions::default()
+        };
+        Self::open_inner(dir, opts.resolved(), &ReplayProgress::new(), true)
+    }
+
+    fn open_inner(
+        dir: &Path,
+        opts: DbOptions,
+        progress: &ReplayProgress,
+        read_only: bool,
+    ) -> Result<Db> {
+        let start = Instant::now();
         let lock = (!opts.no_lockfile)
             .then(|| DirLock::acquire(dir))
             .transpose()?;
-        blocks::remove_tmp_dirs(dir)?;
+        if !read_only {
+            blocks::remove_tmp_dirs(dir)?;
+        }
         let metrics = DbMetrics::new(&opts);
-        let (blocks, quarantined) = blocks::open_blocks(dir, &[])?;
+        let (blocks, quarantined) = blocks::open_blocks(dir, &[], read_only)?;
         metrics.add_quarantined(quarantined);
         let wal = Arc::new(wal::WalLog::new(&dir.join("wal")));
+        let scratch = read_only.then(scratch_dir);
+        let chunk_dir = scratch.clone().unwrap_or_else(|| dir.join("chunks_head"));
         let head_opts = HeadOptions {
             chunk_range: opts.block_range_ms(),
             stripes: opts.stripe_size,
         };
         let sink = Box::new(wal::WalHandle(wal.clone()));
-        let head = Head::new(&dir.join("chunks_head"), head_opts, Some(sink))?;
+        let head = Head::new(&chunk_dir, head_opts, Some(sink))?;
         if let Some(maxt) = blocks.iter().map(|b| b.meta().max_time).max() {
             head.set_min_valid_time(maxt);
         }
@@ -144,14 +177,9 @@ impl Db {
             0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
             n => n,
         };
-        let replay = head.replay(wal.dir(), workers, progress)?;
+        let replay = head.replay(wal.dir(), workers, progress, !read_only)?;
         metrics.note_replay(&replay);
-        let writer_opts = WriterOptions {
-            segment_size: opts.wal_segment_size,
-            compress: opts.wal_compression,
-            sync_every_commit: opts.wal_sync_every_commit,
-        };
-        if wal.open(writer_opts)?.is_some() {
+        if !read_only && wal.open(writer_options(&opts))?.is_some() {
             metrics.wal_corruptions.fetch_add(1, Ordering::Relaxed);
         }
         info!(
@@ -159,6 +187,7 @@ impl Db {
             blocks = blocks.len(),
             series = head.num_series(),
             duration = ?start.elapsed(),
+            read_only,
             "TSDB started."
         );
         let inner = DbInner {
@@ -172,6 +201,8 @@ impl Db {
             compaction: Mutex::new(()),
             stopping: AtomicBool::new(false),
             closed: AtomicBool::new(false),
+            read_only,
+            scratch,
             metrics,
             replay,
             compact_wanted: tokio::sync::Notify::new(),
@@ -300,7 +331,11 @@ impl DbInner {
         flushed.and(closed)
     }
 
+    /// Fails when long work must stop: shutting down, or the database is read-only.
     fn check_stop(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::ReadOnly);
+        }
         if self.stopping.load(Ordering::Acquire) {
             return Err(Error::Canceled);
         }
@@ -326,6 +361,9 @@ struct DbAppender<'a> {
 
 impl<'a> DbAppender<'a> {
     fn open(&mut self) -> Result<&mut crate::head::HeadAppender<'a>, flint_storage::AppendError> {
+        if self.db.read_only {
+            return Err(flint_storage::StorageError::from(Error::ReadOnly).into());
+        }
         if self.db.closed.load(Ordering::Acquire) {
             return Err(flint_storage::StorageError::from(Error::Closed).into());
         }
@@ -409,5 +447,23 @@ impl Drop for DbInner {
         {
             warn!(error = %e, "Closing the TSDB on drop failed.");
         }
+        if let Some(dir) = &self.scratch {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
+}
+
+fn writer_options(opts: &DbOptions) -> WriterOptions {
+    WriterOptions {
+        segment_size: opts.wal_segment_size,
+        compress: opts.wal_compression,
+        sync_every_commit: opts.wal_sync_every_commit,
+    }
+}
+
+/// A fresh directory under the system's temporary directory.
+fn scratch_dir() -> PathBuf {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("flint-readonly-{}-{n}", std::process::id()))
 }

@@ -39,9 +39,18 @@ pub enum Error {
     /// The database was closed.
     #[error("database is closed")]
     Closed,
+    /// The database was opened read-only.
+    #[error("the database is open read-only")]
+    ReadOnly,
     /// An operation was stopped because the database is shutting down.
     #[error("canceled: the database is shutting down")]
     Canceled,
+    /// An exposition text (backfill input) could not be parsed.
+    #[error("parsing input: {0}")]
+    Parse(#[source] flint_expfmt::ParseError),
+    /// The storage contract reported a failure (from the head's appender).
+    #[error(transparent)]
+    Storage(#[from] flint_storage::StorageError),
     /// Reading or writing a file failed.
     #[error("{context}")]
     Io {

@@ -11,12 +11,14 @@
 //! | [`chunks`] | chunk segment files of blocks (`chunks/000001`) |
 //! | [`index`] | the block index, format v2 (symbols, series, postings, label indices, TOC) |
 //! | [`block`] | block directories: `meta.json`, tombstones, reading and writing whole blocks |
+//! | [`backfill`] | blocks from an OpenMetrics file (`create-blocks-from openmetrics`) |
 //! | [`db`] | [`Db`]: a data directory as one storage (head, WAL, blocks, compaction, retention) |
 //! | [`head`] | the in-memory head: series, postings, appender, querier, WAL replay |
 //! | [`head_chunks`] | full head chunks on disk (`chunks_head/`) |
 //! | [`mmap`] | the one place that maps files into memory |
 #![deny(missing_docs)]
 
+pub mod backfill;
 pub mod block;
 pub mod chunkenc;
 pub mod chunks;

@@ -33,7 +33,8 @@ pub enum Command {
     /// Query a server through the Prometheus HTTP API (like `promtool query`).
     Query(Passthrough),
     /// Work with TSDB data directories (like `promtool tsdb`).
-    Tsdb(Passthrough),
+    #[command(subcommand)]
+    Tsdb(crate::cmd::tsdb::TsdbCommand),
     /// Manage alerts in an Alertmanager (like `amtool alert`).
     Alert(Passthrough),
     /// Manage silences in an Alertmanager (like `amtool silence`).

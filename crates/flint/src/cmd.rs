@@ -5,4 +5,5 @@ pub mod check_am_config;
 pub mod check_config;
 pub mod check_metrics;
 pub mod not_built;
+pub mod tsdb;
 pub mod server;

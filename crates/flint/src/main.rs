@@ -49,7 +49,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Test(TestCommand::Rules(_)) => not_built::report("flint test rules", "issue 6"),
         Command::Query(_) => not_built::report("flint query", "issue 5"),
-        Command::Tsdb(_) => not_built::report("flint tsdb", "issue 3"),
+        Command::Tsdb(cmd) => cmd::tsdb::run(
+            &cmd,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )?,
         Command::Alert(_) => not_built::report("flint alert", "issue 7"),
         Command::Silence(_) => not_built::report("flint silence", "issue 7"),
     })

@@ -5,6 +5,9 @@ use std::process::{Command, Output, Stdio};
 
 use flint_testkit::testdata::testdata_path;
 
+#[path = "cli/tsdb.rs"]
+mod tsdb;
+
 fn flint(args: &[&str], stdin: &[u8]) -> Output {
     run(env!("CARGO_BIN_EXE_flint").as_ref(), args, stdin)
 }
@@ -45,7 +48,6 @@ fn unbuilt_subcommands_say_so_and_fail() {
     for args in [
         &["server"][..],
         &["check", "config", "p.yml"],
-        &["tsdb", "analyze"],
         &["silence", "query"],
     ] {
         let out = flint(args, b"");

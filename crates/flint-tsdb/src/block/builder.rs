@@ -32,7 +32,8 @@ pub struct BlockBuilder {
 }
 
 impl BlockBuilder {
-    /// Starts a block under `parent` with the given symbols (sorted, unique).
+    /// Starts a block under `parent` with the given symbols (sorted, unique; the empty string
+    /// is always added).
     pub fn create<'s>(parent: &Path, symbols: impl IntoIterator<Item = &'s str>) -> Result<Self> {
         Self::create_with(parent, symbols, DEFAULT_SEGMENT_SIZE)
     }
@@ -64,7 +65,10 @@ impl BlockBuilder {
         b.chunks =
             Some(ChunkWriter::create(&b.tmp.join("chunks"))?.with_segment_size(segment_size));
         let mut index = IndexWriter::create(&b.tmp.join("index"))?;
-        for s in symbols {
+        // Prometheus's symbol tables start with the empty string (the name and value of its
+        // all-postings key); so do ours, which keeps indexes byte-identical to its.
+        index.add_symbol("")?;
+        for s in symbols.into_iter().filter(|s| !s.is_empty()) {
             index.add_symbol(s)?;
         }
         b.index = Some(index);

@@ -48,8 +48,13 @@ pub(crate) fn remove_tmp_dirs(dir: &Path) -> Result<()> {
 }
 
 /// Opens every block of `dir`, reusing already open ones; blocks that fail to open are
-/// quarantined. Returns the blocks sorted by minimum time.
-pub(crate) fn open_blocks(dir: &Path, open: &[Block]) -> Result<(Vec<Block>, usize)> {
+/// quarantined (with `read_only`, only skipped). Returns the blocks sorted by minimum time
+/// and how many were quarantined.
+pub(crate) fn open_blocks(
+    dir: &Path,
+    open: &[Block],
+    read_only: bool,
+) -> Result<(Vec<Block>, usize)> {
     let mut blocks = Vec::new();
     let mut quarantined = 0;
     for (id, path) in block_dirs(dir)? {
@@ -59,6 +64,9 @@ pub(crate) fn open_blocks(dir: &Path, open: &[Block]) -> Result<(Vec<Block>, usi
         }
         match Block::open(&path) {
             Ok(b) => blocks.push(b),
+            Err(e) if read_only => {
+                warn!(block = %path.display(), error = %e, "Skipping a block that does not open.");
+            }
             Err(e) => {
                 quarantine(dir, &path, &e)?;
                 quarantined += 1;

@@ -47,7 +47,7 @@ impl DbInner {
                 healthy.push(b.clone());
             }
         }
-        let (loaded, quarantined) = open_blocks(&self.dir, &healthy)?;
+        let (loaded, quarantined) = open_blocks(&self.dir, &healthy, false)?;
         self.metrics.add_quarantined(quarantined);
         let mut doomed: HashSet<Ulid> = extra.iter().copied().collect();
         for b in &loaded {

@@ -347,3 +347,42 @@ fn metrics_have_prometheus_names() {
         "__name__"
     );
 }
+
+#[test]
+fn read_only_opening_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), opts()).unwrap();
+    fill(&db, 3, 0, 5 * H, 10 * 60_000);
+    db.compact().unwrap();
+    let list = |p: &Path| {
+        let mut v: Vec<String> = walk(p);
+        v.sort();
+        v
+    };
+    // A server still holds the directory: read-only opening needs no lock.
+    let before = list(dir.path());
+    let ro = Db::open_read_only(dir.path()).unwrap();
+    assert_eq!(
+        sorted(select(&ro, i64::MIN, i64::MAX, &[])),
+        expected(3, 0, 5 * H, 10 * 60_000)
+    );
+    assert!(ro.appender().append(None, &series(0), 6 * H, 1.0).is_err());
+    assert!(matches!(ro.compact(), Err(Error::ReadOnly)));
+    drop(ro);
+    assert_eq!(list(dir.path()), before);
+    drop(db);
+}
+
+fn walk(p: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(p).unwrap().flatten() {
+        let path = e.path();
+        let len = e.metadata().map(|m| m.len()).unwrap_or(0);
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(format!("{} {len}", path.display()));
+        }
+    }
+    out
+}

@@ -183,18 +183,28 @@ struct ShardStats {
 impl Head {
     /// Rebuilds the head from its head-chunk files and the WAL in `wal_dir`, using up to
     /// `workers` threads. Call once, on an empty head, before any append.
+    ///
+    /// With `repair` false nothing on disk is changed: a corrupt WAL tail is only skipped
+    /// (read-only opening).
     pub fn replay(
         &self,
         wal_dir: &Path,
         workers: usize,
         progress: &ReplayProgress,
+        repair: bool,
     ) -> Result<ReplayStats> {
         let start = Instant::now();
         let mut stats = ReplayStats::default();
-        let mut mmapped = self.load_mmapped(&mut stats)?;
+        let mut mmapped = self.load_mmapped(&mut stats, repair)?;
         if wal_dir.is_dir() {
             let wal_start = Instant::now();
-            self.replay_wal(wal_dir, workers.max(1), progress, &mut mmapped, &mut stats)?;
+            let ctx = ReplayCtx {
+                wal_dir,
+                workers: workers.max(1),
+                progress,
+                repair,
+            };
+            self.replay_wal(&ctx, &mut mmapped, &mut stats)?;
             stats.wal_duration = wal_start.elapsed();
         }
         progress.finish();
@@ -204,7 +214,11 @@ impl Head {
 
     /// Chunks of the head-chunk files by series reference (those before the head's floor are
     /// left out). Corrupt files are deleted: the WAL then rebuilds everything.
-    fn load_mmapped(&self, stats: &mut ReplayStats) -> Result<RefMap<Vec<MmappedChunk>>> {
+    fn load_mmapped(
+        &self,
+        stats: &mut ReplayStats,
+        repair: bool,
+    ) -> Result<RefMap<Vec<MmappedChunk>>> {
         let floor = self.truncated_before();
         let mut map: RefMap<Vec<MmappedChunk>> = RefMap::default();
         let res = self.head_chunks().scan(|r, c| {
@@ -222,7 +236,9 @@ impl Head {
             warn!(error = %e, "Corrupt head chunk files: deleting them and replaying the whole WAL.");
             stats.mmap_corrupted = true;
             map.clear();
-            self.head_chunks().remove_all()?;
+            if repair {
+                self.head_chunks().remove_all()?;
+            }
         }
         for (r, chunks) in &map {
             self.bump_next_ref(*r);
@@ -233,12 +249,11 @@ impl Head {
 
     fn replay_wal(
         &self,
-        wal_dir: &Path,
-        workers: usize,
-        progress: &ReplayProgress,
+        ctx: &ReplayCtx<'_>,
         mmapped: &mut RefMap<Vec<MmappedChunk>>,
         stats: &mut ReplayStats,
     ) -> Result<()> {
+        let (wal_dir, workers, progress) = (ctx.wal_dir, ctx.workers, ctx.progress);
         let segments = wlog::list_segments(wal_dir)?;
         let (first, last) = match (segments.first(), segments.last()) {
             (Some(f), Some(l)) => (f.index as i64, l.index as i64),
@@ -299,6 +314,10 @@ impl Head {
             let Some(c) = records.corruption().cloned() else {
                 return Err(e);
             };
+            if !ctx.repair {
+                warn!(error = %e, "WAL replay stopped at a corruption (read-only: not repaired).");
+                return Ok(());
+            }
             warn!(error = %e, "WAL replay stopped at a corruption; repairing.");
             stats.wal_repair = Some(wlog::repair(&c)?);
         }
@@ -346,6 +365,14 @@ impl Head {
         }
         st
     }
+}
+
+/// Where and how to replay.
+struct ReplayCtx<'a> {
+    wal_dir: &'a Path,
+    workers: usize,
+    progress: &'a ReplayProgress,
+    repair: bool,
 }
 
 /// The collecting end of replay: applies records in log order.

@@ -106,8 +106,10 @@ impl IndexWriter {
         self.symbol_table = Encbuf::default();
         let section = with_len_and_crc(&body.b)?;
         self.write(&section)?;
-        self.pad(SERIES_ALIGN)?;
+        // Like Prometheus, the TOC points at the end of the symbols, before the padding that
+        // aligns the first series.
         self.toc.series = self.pos;
+        self.pad(SERIES_ALIGN)?;
         Ok(())
     }
 
