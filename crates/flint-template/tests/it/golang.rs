@@ -22,6 +22,10 @@ pub struct Case {
     pub html: bool,
     pub missing: String,
     pub funcs: String,
+    /// A feature newer than the Go on this machine (`newer` in the header): Go must reject
+    /// it, and flint must produce `want`.
+    pub newer: bool,
+    pub want: String,
 }
 
 fn manifest() -> PathBuf {
@@ -45,6 +49,7 @@ pub fn parse_cases(src: &str) -> Vec<Case> {
                 Some(("funcs", v)) => c.funcs = v.to_string(),
                 Some(("exec", v)) => c.exec = v.to_string(),
                 _ if word == "html" => c.html = true,
+                _ if word == "newer" => c.newer = true,
                 _ => panic!("bad case header {header:?}"),
             }
         }
@@ -57,6 +62,8 @@ pub fn parse_cases(src: &str) -> Vec<Case> {
             } else if h == "data" {
                 c.data = serde_json::from_str(t.trim())
                     .unwrap_or_else(|e| panic!("{}: bad data: {e}", c.name));
+            } else if h == "want" {
+                c.want = t.to_string();
             } else if h == "text" {
                 // Lets a case end its text with significant trailing newlines.
                 c.text.push_str(t);
@@ -172,6 +179,15 @@ pub fn compare(cases: &[Case], go: &[(String, String)]) -> Vec<String> {
     for (c, (gout, gerr)) in cases.iter().zip(go) {
         let (gout, gerr) = (&normalize(gout), &normalize(gerr));
         let (out, err) = run_ours(c);
+        if c.newer {
+            if gerr.is_empty() || !err.is_empty() || out != c.want {
+                failures.push(format!(
+                    "case {} (newer than this Go):\n  go:    err={gerr:?}\n  flint: out={out:?} err={err:?} want={:?}",
+                    c.name, c.want
+                ));
+            }
+            continue;
+        }
         let same = if gerr.is_empty() {
             err.is_empty() && out == *gout
         } else {

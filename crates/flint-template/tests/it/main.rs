@@ -4,3 +4,4 @@
 mod alertmanager;
 mod data;
 mod golang;
+mod prometheus;
