@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
 use flint_model::Labels;
 use flint_storage::SeriesRef;
 
@@ -22,7 +24,8 @@ pub struct Entry {
 /// Series by raw text (name, `0xff`, label text as exposed).
 #[derive(Debug, Default)]
 pub struct Cache {
-    entries: HashMap<Box<[u8]>, Entry>,
+    /// Keyed with xxh3: the default SipHash costs more than the rest of a cache hit.
+    entries: HashMap<Box<[u8]>, Entry, Xxh3DefaultBuilder>,
     /// The current iteration (incremented per scrape).
     pub iter: u64,
 }

@@ -35,6 +35,9 @@ pub enum Error {
     /// The storage failed.
     #[error("storage: {0}")]
     Storage(String),
+    /// The pool is over a limit (`target_limit exceeded …`).
+    #[error("{0}")]
+    Forced(String),
     /// Building the HTTP client failed.
     #[error("{0}")]
     Client(#[from] flint_discovery::Error),

@@ -54,6 +54,7 @@ fn context(
         metrics: metrics.clone(),
         accept,
         offset_seed: opts.offset_seed,
+        forced_error: std::sync::Mutex::new(None),
     })
 }
 
@@ -124,6 +125,16 @@ impl ScrapePool {
                 continue;
             }
             self.start(h, Arc::new(t));
+        }
+        let limit = cfg.target_limit as usize;
+        let forced = (limit > 0 && self.active.len() > limit).then(|| {
+            format!(
+                "target_limit exceeded (number of targets: {}, limit: {limit})",
+                self.active.len()
+            )
+        });
+        if let Ok(mut f) = self.ctx.forced_error.lock() {
+            *f = forced;
         }
         if let Ok(g) = self
             .ctx

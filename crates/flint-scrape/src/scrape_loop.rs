@@ -32,6 +32,8 @@ pub struct LoopContext {
     pub accept: String,
     /// Seed mixed into the offset (Prometheus uses the external labels' hash).
     pub offset_seed: u64,
+    /// An error every scrape of the pool reports without fetching (`target_limit`).
+    pub forced_error: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for LoopContext {
@@ -154,15 +156,20 @@ impl ScrapeLoop {
         let ts = now_ms(started);
         let clock = std::time::Instant::now();
         let cfg = &self.ctx.cfg;
-        let fetched = fetch(
-            &self.ctx.client,
-            &self.target.url,
-            &self.ctx.accept,
-            self.target.timeout,
-            cfg.enable_compression,
-            cfg.body_size_limit.0,
-        )
-        .await;
+        let forced = self.ctx.forced_error.lock().ok().and_then(|f| f.clone());
+        let fetched = if let Some(e) = forced {
+            Err(Error::Forced(e))
+        } else {
+            fetch(
+                &self.ctx.client,
+                &self.target.url,
+                &self.ctx.accept,
+                self.target.timeout,
+                cfg.enable_compression,
+                cfg.body_size_limit.0,
+            )
+            .await
+        };
         self.ctx.metrics.scrapes.inc();
         let result = match fetched {
             Ok(f) => {
@@ -339,23 +346,27 @@ impl ScrapeLoop {
             Some(st) if self.ctx.cfg.honor_timestamps => st,
             _ => ts,
         };
-        if self.cache.get_mut(&self.key).is_none() {
-            let labels = self.series_labels(s)?;
-            let key = std::mem::take(&mut self.key);
-            self.cache.insert(
-                &key,
-                CacheEntry {
-                    series: None,
-                    labels,
-                    seen: 0,
-                    explicit_ts: explicit,
-                },
-            );
-            self.key = key;
-            stats.added += 1;
-        }
-        let Some(entry) = self.cache.get_mut(&self.key) else {
-            return Ok(());
+        let entry = match self.cache.get_mut(&self.key) {
+            Some(e) => e,
+            None => {
+                let labels = series_labels(
+                    &mut self.relabeler,
+                    &self.metric_relabel,
+                    &self.target,
+                    &self.ctx.cfg,
+                    s,
+                )?;
+                stats.added += 1;
+                self.cache.insert(
+                    &self.key,
+                    CacheEntry {
+                        series: None,
+                        labels,
+                        seen: 0,
+                        explicit_ts: explicit,
+                    },
+                )
+            }
         };
         if entry.seen == iter {
             // A duplicate series within one body: upstream counts and drops it.
@@ -373,77 +384,6 @@ impl ScrapeLoop {
                 entry.series = app.append(None, labels, t, s.value).ok();
             }
             Err(e) => count_append_error(&self.ctx.metrics, &e)?,
-        }
-        Ok(())
-    }
-
-    /// Labels of a new series: target labels merged (`honor_labels`), metric relabeling,
-    /// limits. `None` when relabeling drops it.
-    fn series_labels(&mut self, s: &flint_expfmt::Sample<'_>) -> Result<Option<Labels>> {
-        let scraped = Labels::from_pairs(
-            std::iter::once(("__name__".to_string(), s.name.to_string())).chain(
-                s.labels
-                    .iter()
-                    .map(|(n, v)| (n.into_owned(), v.into_owned())),
-            ),
-        );
-        let mut b = LabelsBuilder::new(scraped.clone());
-        let honor = self.ctx.cfg.honor_labels;
-        for l in self.target.labels.iter() {
-            match scraped.get(&l.name) {
-                Some(v) if !v.is_empty() && honor => {}
-                Some(v) if !v.is_empty() => {
-                    let mut name = format!("exported_{}", l.name);
-                    while scraped.contains(&name) {
-                        name = format!("exported_{name}");
-                    }
-                    b.set(name, v);
-                    b.set(l.name.clone(), l.value.clone());
-                }
-                _ => {
-                    b.set(l.name.clone(), l.value.clone());
-                }
-            }
-        }
-        let merged = b.build();
-        let Some(out) = self.relabeler.process(&merged, &self.metric_relabel) else {
-            return Ok(None);
-        };
-        self.check_limits(&out)?;
-        Ok(Some(out))
-    }
-
-    fn check_limits(&self, l: &Labels) -> Result<()> {
-        let cfg = &self.ctx.cfg;
-        let metric: String = l.metric_name().unwrap_or("").chars().take(50).collect();
-        if cfg.label_limit > 0 && l.len() as u64 > cfg.label_limit {
-            return Err(Error::LabelLimit(format!(
-                "label_limit exceeded (metric: {metric}, number of labels: {}, limit: {})",
-                l.len(),
-                cfg.label_limit
-            )));
-        }
-        for lb in l.iter() {
-            if cfg.label_name_length_limit > 0 && lb.name.len() as u64 > cfg.label_name_length_limit
-            {
-                return Err(Error::LabelLimit(format!(
-                    "label_name_length_limit exceeded (metric: {metric}, label name: {}, length: {}, limit: {})",
-                    lb.name,
-                    lb.name.len(),
-                    cfg.label_name_length_limit
-                )));
-            }
-            if cfg.label_value_length_limit > 0
-                && lb.value.len() as u64 > cfg.label_value_length_limit
-            {
-                return Err(Error::LabelLimit(format!(
-                    "label_value_length_limit exceeded (metric: {metric}, label name: {}, value: {:?}, length: {}, limit: {})",
-                    lb.name,
-                    lb.value,
-                    lb.value.len(),
-                    cfg.label_value_length_limit
-                )));
-            }
         }
         Ok(())
     }
@@ -515,6 +455,80 @@ impl ScrapeLoop {
     pub fn cached_series(&self) -> usize {
         self.cache.len()
     }
+}
+
+/// Labels of a new series: target labels merged (`honor_labels`), metric relabeling,
+/// limits. `None` when relabeling drops it.
+fn series_labels(
+    relabeler: &mut Relabeler,
+    metric_relabel: &[flint_model::RelabelConfig],
+    target: &Target,
+    cfg: &ScrapeConfig,
+    s: &flint_expfmt::Sample<'_>,
+) -> Result<Option<Labels>> {
+    let scraped = Labels::from_pairs(
+        std::iter::once(("__name__".to_string(), s.name.to_string())).chain(
+            s.labels
+                .iter()
+                .map(|(n, v)| (n.into_owned(), v.into_owned())),
+        ),
+    );
+    let mut b = LabelsBuilder::new(scraped.clone());
+    let honor = cfg.honor_labels;
+    for l in target.labels.iter() {
+        match scraped.get(&l.name) {
+            Some(v) if !v.is_empty() && honor => {}
+            Some(v) if !v.is_empty() => {
+                let mut name = format!("exported_{}", l.name);
+                while scraped.contains(&name) {
+                    name = format!("exported_{name}");
+                }
+                b.set(name, v);
+                b.set(l.name.clone(), l.value.clone());
+            }
+            _ => {
+                b.set(l.name.clone(), l.value.clone());
+            }
+        }
+    }
+    let merged = b.build();
+    let Some(out) = relabeler.process(&merged, metric_relabel) else {
+        return Ok(None);
+    };
+    check_limits(cfg, &out)?;
+    Ok(Some(out))
+}
+
+fn check_limits(cfg: &ScrapeConfig, l: &Labels) -> Result<()> {
+    let metric: String = l.metric_name().unwrap_or("").chars().take(50).collect();
+    if cfg.label_limit > 0 && l.len() as u64 > cfg.label_limit {
+        return Err(Error::LabelLimit(format!(
+            "label_limit exceeded (metric: {metric}, number of labels: {}, limit: {})",
+            l.len(),
+            cfg.label_limit
+        )));
+    }
+    for lb in l.iter() {
+        if cfg.label_name_length_limit > 0 && lb.name.len() as u64 > cfg.label_name_length_limit {
+            return Err(Error::LabelLimit(format!(
+                "label_name_length_limit exceeded (metric: {metric}, label name: {}, length: {}, limit: {})",
+                lb.name,
+                lb.name.len(),
+                cfg.label_name_length_limit
+            )));
+        }
+        if cfg.label_value_length_limit > 0 && lb.value.len() as u64 > cfg.label_value_length_limit
+        {
+            return Err(Error::LabelLimit(format!(
+                "label_value_length_limit exceeded (metric: {metric}, label name: {}, value: {:?}, length: {}, limit: {})",
+                lb.name,
+                lb.value,
+                lb.value.len(),
+                cfg.label_value_length_limit
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn meta_entry<'a>(meta: &'a mut Vec<MetricMeta>, name: &str) -> &'a mut MetricMeta {

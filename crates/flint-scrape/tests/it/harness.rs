@@ -226,6 +226,7 @@ pub fn scrape_loop(cfg: ScrapeConfig, addr: &str, rec: &Recorder) -> (ScrapeLoop
         storage: Arc::new(rec.clone()),
         metrics: ScrapeMetrics::new(&flint_client::Registry::new()),
         offset_seed: 0,
+        forced_error: std::sync::Mutex::new(None),
     };
     (ScrapeLoop::new(t.clone(), Arc::new(ctx)), t)
 }

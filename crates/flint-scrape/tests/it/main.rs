@@ -4,4 +4,5 @@
 mod bad_targets;
 mod harness;
 mod loops;
+mod manager;
 mod real_world;
