@@ -53,6 +53,8 @@ pub struct ApiState {
     pub marker: Arc<Marker>,
     /// Silences.
     pub silences: Arc<Silences>,
+    /// The current inhibitor.
+    pub inhibitor: Arc<RwLock<Arc<crate::inhibit::Inhibitor>>>,
     /// Groups and the route tree.
     pub dispatcher: Dispatcher,
     /// Wall clock.
@@ -83,6 +85,27 @@ impl ApiState {
             .read()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Recomputes silences and inhibitions of `alerts` now, as upstream's API does before
+    /// answering, so a new silence shows at once.
+    fn refresh_status(&self, alerts: &[Arc<crate::alert::Alert>], now: Millis) {
+        let inhibitor = self
+            .inhibitor
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        for a in alerts {
+            let by = inhibitor.mutes(&a.labels, a.fingerprint, now);
+            self.marker.set_inhibited(
+                a.fingerprint,
+                by.map(|f| vec![f.to_hex()]).unwrap_or_default(),
+            );
+            self.marker.set_silenced(
+                a.fingerprint,
+                self.silences.mutes(a.fingerprint, &a.labels, now),
+            );
+        }
     }
 
     fn resolve_timeout(&self) -> u128 {

@@ -92,7 +92,7 @@ impl Shared {
     fn route_alert(self: &Arc<Self>, tree: &Arc<RouteNode>, alert: &Arc<Alert>, now: Millis) {
         for r in tree.matching(&alert.labels) {
             let labels = r.group_labels(&alert.labels);
-            let id = (r.key.clone(), Fingerprint::of(&labels));
+            let id = (r.id.clone(), Fingerprint::of(&labels));
             let mut groups = self.groups();
             let g = match groups.get(&id) {
                 Some(g) => g.clone(),
@@ -124,8 +124,8 @@ pub struct GroupInfo {
     pub labels: Labels,
     /// The receiver.
     pub receiver: String,
-    /// The route key.
-    pub route_key: String,
+    /// The route ID.
+    pub route_id: String,
     /// The group key.
     pub group_key: Arc<str>,
     /// The alerts.
@@ -181,7 +181,7 @@ impl Dispatcher {
     pub fn reload(&self, tree: Arc<RouteNode>, flusher: Arc<dyn Flusher>, store: &Store) {
         let mut by_key = HashMap::new();
         tree.walk(&mut |n| {
-            by_key.insert(n.key.clone(), n.clone());
+            by_key.insert(n.id.clone(), n.clone());
         });
         *self
             .shared
@@ -221,7 +221,7 @@ impl Dispatcher {
                 GroupInfo {
                     labels: g.labels.clone(),
                     receiver: route.opts.receiver.clone(),
-                    route_key: route.key.clone(),
+                    route_id: route.id.clone(),
                     group_key: g.key.clone(),
                     alerts: g.alerts(),
                 }

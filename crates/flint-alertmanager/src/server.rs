@@ -195,6 +195,7 @@ impl Alertmanager {
             store: self.store.clone(),
             marker: self.marker.clone(),
             silences: self.silences.clone(),
+            inhibitor: self.inhibitor.clone(),
             dispatcher: self.dispatcher.clone(),
             clock: self.clock.clone(),
             metrics: self.metrics.clone(),

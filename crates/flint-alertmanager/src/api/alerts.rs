@@ -205,7 +205,9 @@ pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> R
     let now = st.clock.now();
     let tree = st.dispatcher.tree();
     let mut alerts = st.store.list();
-    alerts.sort_unstable_by_key(|a| a.fingerprint.to_hex());
+    alerts.retain(|a| !a.resolved_at(now));
+    alerts.sort_unstable_by_key(|a| a.fingerprint.0);
+    st.refresh_status(&alerts, now);
     let mut out = Vec::with_capacity(alerts.len() * 512 + 2);
     out.push(b'[');
     let mut first = true;
@@ -248,6 +250,9 @@ pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) ->
     let now = st.clock.now();
     let mut groups = st.dispatcher.groups();
     groups.sort_by(|a, b| (&a.labels, &a.receiver).cmp(&(&b.labels, &b.receiver)));
+    for g in &groups {
+        st.refresh_status(&g.alerts, now);
+    }
     let mut out = Vec::new();
     out.push(b'[');
     let mut first_group = true;
@@ -259,7 +264,7 @@ pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) ->
             {
                 continue;
             }
-            let muted_by = st.marker.group_muted_by(&g.route_key, &g.group_key);
+            let muted_by = st.marker.group_muted_by(&g.route_id, &g.group_key);
             if !f.muted && !muted_by.is_empty() {
                 continue;
             }

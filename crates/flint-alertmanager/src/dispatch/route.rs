@@ -42,6 +42,9 @@ pub struct RouteOpts {
 pub struct RouteNode {
     /// Upstream's route key: the parent's key, `/`, and this node's matchers (`{}` at the root).
     pub key: String,
+    /// Unique among the tree's nodes: the key and the node's position (siblings may share
+    /// a key, e.g. two `continue` routes with the same matchers).
+    pub id: String,
     /// The node's options.
     pub opts: RouteOpts,
     /// The node's matchers.
@@ -69,10 +72,15 @@ impl RouteNode {
             mute_time_intervals: Vec::new(),
             active_time_intervals: Vec::new(),
         };
-        Self::build_node(root, &defaults, None)
+        Self::build_node(root, &defaults, None, "0")
     }
 
-    fn build_node(r: &Route, parent: &RouteOpts, parent_key: Option<&str>) -> Arc<RouteNode> {
+    fn build_node(
+        r: &Route,
+        parent: &RouteOpts,
+        parent_key: Option<&str>,
+        pos: &str,
+    ) -> Arc<RouteNode> {
         let matchers = combined_matchers(&r.match_, &r.match_re, &r.matchers).unwrap_or_default();
         let mut opts = parent.clone();
         if !r.receiver.is_empty() {
@@ -103,9 +111,11 @@ impl RouteNode {
         let routes = r
             .routes
             .iter()
-            .map(|c| Self::build_node(c, &opts, Some(&key)))
+            .enumerate()
+            .map(|(i, c)| Self::build_node(c, &opts, Some(&key), &format!("{pos}.{i}")))
             .collect();
         Arc::new(RouteNode {
+            id: format!("{key}@{pos}"),
             key,
             opts,
             matchers,

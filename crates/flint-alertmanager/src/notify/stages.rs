@@ -49,7 +49,7 @@ pub(super) fn mute(
     }
     let muted = !muted_by.is_empty();
     d.marker
-        .set_group_muted(&ctx.route.key, &ctx.group_key, muted_by);
+        .set_group_muted(&ctx.route.id, &ctx.group_key, muted_by);
     if muted {
         return None;
     }

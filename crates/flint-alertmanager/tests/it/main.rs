@@ -1,0 +1,9 @@
+//! Integration tests: the assembled Alertmanager over HTTP, with a recording webhook,
+//! `amtool` and a real Prometheus.
+
+mod amtool;
+mod api;
+mod behaviour;
+mod harness;
+mod prometheus;
+mod webhook;
