@@ -250,3 +250,7 @@ fn check_job(j: &ScrapeConfig) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "check_config_tests.rs"]
+mod tests;
