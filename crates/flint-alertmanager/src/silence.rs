@@ -305,6 +305,14 @@ impl Silences {
     /// Which silences *match* an alert is cached per fingerprint until a silence changes;
     /// only their state is evaluated at `now`.
     pub fn mutes(&self, fp: Fingerprint, labels: &Labels, now: Millis) -> Vec<String> {
+        if self
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
+        {
+            return Vec::new();
+        }
         let version = self.version();
         let matching = {
             let cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

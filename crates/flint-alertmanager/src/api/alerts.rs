@@ -211,8 +211,7 @@ pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> R
     let mut out = Vec::with_capacity(alerts.len() * 512 + 2);
     out.push(b'[');
     let mut first = true;
-    st.marker.with_statuses(|statuses| {
-        let unknown = crate::store::AlertStatus::default();
+    st.marker.with_statuses(|status| {
         for a in &alerts {
             if a.resolved_at(now) || !matches_all(&f.matchers, &a.labels) {
                 continue;
@@ -226,15 +225,15 @@ pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> R
             {
                 continue;
             }
-            let s = statuses.get(&a.fingerprint).unwrap_or(&unknown);
-            if !f.keeps_status(s) {
+            let s = status(a.fingerprint);
+            if !f.keeps_status(&s) {
                 continue;
             }
             if !first {
                 out.push(b',');
             }
             first = false;
-            json::alert(&mut out, a, &receivers, s, &[]);
+            json::alert(&mut out, a, &receivers, &s, &[]);
         }
     });
     out.push(b']');
@@ -256,8 +255,7 @@ pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) ->
     let mut out = Vec::new();
     out.push(b'[');
     let mut first_group = true;
-    st.marker.with_statuses(|statuses| {
-        let unknown = crate::store::AlertStatus::default();
+    st.marker.with_statuses(|status| {
         for g in &groups {
             if let Some(re) = &f.receiver
                 && !re.is_match(&g.receiver)
@@ -271,8 +269,8 @@ pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) ->
             let mut body = Vec::new();
             let mut n = 0;
             for a in &g.alerts {
-                let s = statuses.get(&a.fingerprint).unwrap_or(&unknown);
-                if a.resolved_at(now) || !matches_all(&f.matchers, &a.labels) || !f.keeps_status(s)
+                let s = status(a.fingerprint);
+                if a.resolved_at(now) || !matches_all(&f.matchers, &a.labels) || !f.keeps_status(&s)
                 {
                     continue;
                 }
@@ -280,7 +278,7 @@ pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) ->
                     body.push(b',');
                 }
                 n += 1;
-                json::alert(&mut body, a, &[g.receiver.as_str()], s, &muted_by);
+                json::alert(&mut body, a, &[g.receiver.as_str()], &s, &muted_by);
             }
             if n == 0 {
                 continue;

@@ -30,10 +30,16 @@ impl AlertStatus {
     }
 }
 
+/// Muting details of a suppressed alert: (silenced by, inhibited by).
+type Muted = Box<(Vec<String>, Vec<String>)>;
+
 /// Alert and group states, shared by the pipeline (writer) and the API (reader).
+///
+/// Most alerts are simply active, so a processed alert costs one map entry with no
+/// allocation; only suppressed ones carry their silence and inhibitor IDs.
 #[derive(Debug, Default)]
 pub struct Marker {
-    alerts: RwLock<HashMap<Fingerprint, AlertStatus>>,
+    alerts: RwLock<HashMap<Fingerprint, Option<Muted>>>,
     /// (route ID, group key) → names of the time intervals muting the group.
     groups: RwLock<HashMap<(String, String), Vec<String>>>,
 }
@@ -46,40 +52,58 @@ fn wr<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|p| p.into_inner())
 }
 
+fn to_status(e: Option<&Option<Muted>>) -> AlertStatus {
+    match e {
+        None => AlertStatus::default(),
+        Some(None) => AlertStatus {
+            processed: true,
+            ..AlertStatus::default()
+        },
+        Some(Some(m)) => AlertStatus {
+            silenced_by: m.0.clone(),
+            inhibited_by: m.1.clone(),
+            processed: true,
+        },
+    }
+}
+
 impl Marker {
     /// The alert's status (unprocessed when unknown).
     pub fn status(&self, fp: Fingerprint) -> AlertStatus {
-        rd(&self.alerts).get(&fp).cloned().unwrap_or_default()
+        to_status(rd(&self.alerts).get(&fp))
     }
 
-    /// Runs `f` with a read view of all statuses (cheap for bulk API reads).
-    pub fn with_statuses<R>(&self, f: impl FnOnce(&HashMap<Fingerprint, AlertStatus>) -> R) -> R {
-        f(&rd(&self.alerts))
+    /// Runs `f` with a status lookup under one read lock (cheap for bulk API reads).
+    pub fn with_statuses<R>(&self, f: impl FnOnce(&dyn Fn(Fingerprint) -> AlertStatus) -> R) -> R {
+        let m = rd(&self.alerts);
+        f(&|fp| to_status(m.get(&fp)))
+    }
+
+    fn update(&self, fp: Fingerprint, f: impl FnOnce(&mut (Vec<String>, Vec<String>))) {
+        let mut m = wr(&self.alerts);
+        let e = m.entry(fp).or_insert(None);
+        let mut cur = e.take().map(|b| *b).unwrap_or_default();
+        f(&mut cur);
+        *e = if cur.0.is_empty() && cur.1.is_empty() {
+            None
+        } else {
+            Some(Box::new(cur))
+        };
     }
 
     /// Records the silences muting the alert (empty: not silenced) and marks it processed.
     pub fn set_silenced(&self, fp: Fingerprint, ids: Vec<String>) {
-        let mut m = wr(&self.alerts);
-        let s = m.entry(fp).or_default();
-        s.silenced_by = ids;
-        s.processed = true;
+        self.update(fp, |c| c.0 = ids);
     }
 
     /// Records the alerts inhibiting it (empty: not inhibited) and marks it processed.
     pub fn set_inhibited(&self, fp: Fingerprint, ids: Vec<String>) {
-        let mut m = wr(&self.alerts);
-        let s = m.entry(fp).or_default();
-        s.inhibited_by = ids;
-        s.processed = true;
+        self.update(fp, |c| c.1 = ids);
     }
 
     /// Marks the alert active (processed, nothing muting it).
     pub fn set_active(&self, fp: Fingerprint) {
-        let mut m = wr(&self.alerts);
-        let s = m.entry(fp).or_default();
-        s.silenced_by.clear();
-        s.inhibited_by.clear();
-        s.processed = true;
+        wr(&self.alerts).insert(fp, None);
     }
 
     /// Forgets alerts (after GC).
@@ -92,9 +116,7 @@ impl Marker {
 
     /// Whether the alert is muted by silences or inhibitions.
     pub fn is_suppressed(&self, fp: Fingerprint) -> bool {
-        rd(&self.alerts)
-            .get(&fp)
-            .is_some_and(|s| !s.silenced_by.is_empty() || !s.inhibited_by.is_empty())
+        rd(&self.alerts).get(&fp).is_some_and(Option::is_some)
     }
 
     /// Records the time intervals muting a group (empty: not muted).
@@ -126,7 +148,9 @@ impl Marker {
         let m = rd(&self.alerts);
         let mut c = [0; 3];
         for fp in fps {
-            match m.get(&fp).map_or("unprocessed", AlertStatus::state) {
+            match m.get(&fp).map_or("unprocessed", |e| {
+                if e.is_some() { "suppressed" } else { "active" }
+            }) {
                 "active" => c[0] += 1,
                 "suppressed" => c[1] += 1,
                 _ => c[2] += 1,
