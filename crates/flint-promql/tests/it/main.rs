@@ -1,0 +1,3 @@
+//! Integration tests of flint-promql.
+
+mod scripts;
