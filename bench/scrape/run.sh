@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scrape + ingest, side by side: Debian's prometheus and flint on the same targetfarm
-# workload (../shared/anchors/run_scrape_baseline.sh), same config, same machine, one
-# after the other. Prints server CPU-s/s, CPU per ingested sample, RSS and scrape
+# workload (../shared/anchors/run_scrape_baseline.sh), same config, same machine, at the
+# same time (each with its own farm and ports), so interference from the rest of the
+# machine hits both alike. Prints server CPU-s/s, CPU per ingested sample, RSS and scrape
 # duration p50/p99 for both, and the ratios.
 #
 #   bench/scrape/run.sh [SERIES_PER_TARGET=10000] [TARGETS=100]
@@ -16,14 +17,14 @@ TARGETS="${2:-100}"
 export WARMUP_S="${WARMUP_S:-180}" WINDOWS=1 WINDOW_S="${WINDOW_S:-60}"
 PROM_BIN="${PROM_BIN:-prometheus}"
 OUT="${OUT:-$(mktemp -d -t flint-scrape-bench.XXXXXX)}"
+mkdir -p "$OUT"
 echo "machine load before: $(uptime)"
 (cd "$ROOT" && cargo build --release -q -p flint)
 FLINT="$ROOT/target/release/flint"
 
-run_one() { # label, then env for the anchor script
-  local label="$1"; shift
-  local port=19090
-  env "$@" LABEL="$label" PROM_PORT=$port "$ANCHORS/run_scrape_baseline.sh" "$PROM_BIN" "$SERIES" "$TARGETS" > "$OUT/$label.log" 2>&1 &
+run_one() { # label, server port, farm port, then env for the anchor script
+  local label="$1" port="$2" farm="$3"; shift 3
+  env "$@" LABEL="$label" PROM_PORT="$port" FARM_PORT="$farm" "$ANCHORS/run_scrape_baseline.sh" "$PROM_BIN" "$SERIES" "$TARGETS" > "$OUT/$label.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 && break; sleep 1; done
   sleep "$WARMUP_S"
@@ -31,8 +32,9 @@ run_one() { # label, then env for the anchor script
   wait "$pid" || { tail -30 "$OUT/$label.log"; exit 1; }
 }
 
-run_one "prometheus_${TARGETS}x${SERIES}"
-run_one "flint_${TARGETS}x${SERIES}" PROM_CMD="$FLINT server --config.file={config} --storage.tsdb.path={data} --web.listen-address={listen} --storage.tsdb.retention.time=1d"
+run_one "prometheus_${TARGETS}x${SERIES}" 19090 19100 &
+run_one "flint_${TARGETS}x${SERIES}" 19290 19300 PROM_CMD="$FLINT server --config.file={config} --storage.tsdb.path={data} --web.listen-address={listen} --storage.tsdb.retention.time=1d" &
+wait
 echo "machine load after: $(uptime)"
 python3 - "$ANCHORS/results" "$OUT" "$TARGETS" "$SERIES" <<'PY'
 import json, sys

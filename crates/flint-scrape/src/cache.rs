@@ -13,7 +13,11 @@ use flint_storage::SeriesRef;
 pub struct Entry {
     /// The storage reference, once appended.
     pub series: Option<SeriesRef>,
-    /// Final labels; `None` when metric relabeling drops the series.
+    /// Whether the series is kept (false: metric relabeling drops it).
+    pub kept: bool,
+    /// Final labels, kept only until a reference from a committed batch has been used once;
+    /// after that the storage needs only the reference (and the labels can be rebuilt from
+    /// the key if it forgets the series). This keeps the cache to the raw text per series.
     pub labels: Option<Labels>,
     /// The scrape iteration that last saw it.
     pub seen: u64,
@@ -47,20 +51,22 @@ impl Cache {
         self.entries.entry(key.into()).or_insert(e)
     }
 
-    /// Series seen in the previous scrape but not in this one (to mark stale).
-    pub fn stale(&self) -> impl Iterator<Item = &Entry> {
+    /// Kept series seen in the previous scrape but not in this one (to mark stale).
+    pub fn stale(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
         let iter = self.iter;
         self.entries
-            .values()
-            .filter(move |e| e.seen + 1 == iter && e.labels.is_some())
+            .iter()
+            .filter(move |(_, e)| e.seen + 1 == iter && e.kept)
+            .map(|(k, e)| (&**k, e))
     }
 
-    /// Series seen in the last scrape (all of them become stale on stop).
-    pub fn current(&self) -> impl Iterator<Item = &Entry> {
+    /// Kept series seen in the last scrape (all of them become stale on stop).
+    pub fn current(&self) -> impl Iterator<Item = (&[u8], &Entry)> {
         let iter = self.iter;
         self.entries
-            .values()
-            .filter(move |e| e.seen == iter && e.labels.is_some())
+            .iter()
+            .filter(move |(_, e)| e.seen == iter && e.kept)
+            .map(|(k, e)| (&**k, e))
     }
 
     /// Drops entries not seen in this scrape (after their staleness markers were written).

@@ -361,6 +361,7 @@ impl ScrapeLoop {
                     &self.key,
                     CacheEntry {
                         series: None,
+                        kept: labels.is_some(),
                         labels,
                         seen: 0,
                         explicit_ts: explicit,
@@ -374,29 +375,96 @@ impl ScrapeLoop {
         }
         entry.seen = iter;
         entry.explicit_ts = explicit;
-        let Some(labels) = &entry.labels else {
+        if !entry.kept {
             return Ok(());
-        };
+        }
         stats.post_relabel += 1;
+        let empty = Labels::empty();
+        let labels = entry.labels.as_ref().unwrap_or(&empty);
         match app.append(entry.series, labels, t, s.value) {
-            Ok(r) => entry.series = Some(r),
+            Ok(r) => {
+                // A reference that worked on a later scrape is durable: drop the labels.
+                if entry.series == Some(r) {
+                    entry.labels = None;
+                }
+                entry.series = Some(r);
+            }
             Err(AppendError::UnknownSeries(_)) => {
-                entry.series = app.append(None, labels, t, s.value).ok();
+                let labels = match entry.labels.take() {
+                    Some(l) => Some(l),
+                    None => series_labels(
+                        &mut self.relabeler,
+                        &self.metric_relabel,
+                        &self.target,
+                        &self.ctx.cfg,
+                        s,
+                    )?,
+                };
+                if let Some(l) = labels {
+                    entry.series = app.append(None, &l, t, s.value).ok();
+                    entry.labels = Some(l);
+                }
             }
             Err(e) => count_append_error(&self.ctx.metrics, &e)?,
         }
         Ok(())
     }
 
+    /// Rebuilds a series' final labels from its cache key (name, `0xff`, raw label text).
+    fn labels_from_key(&mut self, key: &[u8]) -> Option<Labels> {
+        let split = key.iter().position(|b| *b == 0xff)?;
+        let mut line = Vec::with_capacity(key.len() + 8);
+        line.extend_from_slice(&key[..split]);
+        line.push(b'{');
+        line.extend_from_slice(&key[split + 1..]);
+        line.extend_from_slice(b"} 0\n");
+        let sample = TextParser::new(&line).find_map(|e| match e {
+            Ok(Entry::Sample(s)) => Some(s),
+            _ => None,
+        })?;
+        series_labels(
+            &mut self.relabeler,
+            &self.metric_relabel,
+            &self.target,
+            &self.ctx.cfg,
+            &sample,
+        )
+        .ok()
+        .flatten()
+    }
+
+    /// Appends a staleness marker by reference, rebuilding the labels if the storage forgot it.
+    fn append_marker(
+        &mut self,
+        app: &mut dyn Appender,
+        key: &[u8],
+        series: Option<SeriesRef>,
+        labels: Option<Labels>,
+        ts: i64,
+    ) {
+        let empty = Labels::empty();
+        if let Some(r) = series
+            && app
+                .append(Some(r), labels.as_ref().unwrap_or(&empty), ts, STALE_NAN)
+                .is_ok()
+        {
+            return;
+        }
+        if let Some(l) = labels.or_else(|| self.labels_from_key(key)) {
+            let _ = app.append(None, &l, ts, STALE_NAN);
+        }
+    }
+
     fn append_stale(&mut self, app: &mut dyn Appender, ts: i64) {
         let track = self.ctx.cfg.track_timestamps_staleness;
-        for e in self.cache.stale() {
-            if e.explicit_ts && !track {
-                continue;
-            }
-            if let Some(labels) = &e.labels {
-                let _ = app.append(e.series, labels, ts, STALE_NAN);
-            }
+        let stale: Vec<(Box<[u8]>, Option<SeriesRef>, Option<Labels>)> = self
+            .cache
+            .stale()
+            .filter(|(_, e)| track || !e.explicit_ts)
+            .map(|(k, e)| (k.into(), e.series, e.labels.clone()))
+            .collect();
+        for (key, series, labels) in stale {
+            self.append_marker(app, &key, series, labels, ts);
         }
     }
 
@@ -437,10 +505,13 @@ impl ScrapeLoop {
     fn write_end_staleness(&mut self, ts: i64) {
         let storage = Arc::clone(&self.ctx.storage);
         let mut app = storage.appender();
-        for e in self.cache.current() {
-            if let Some(labels) = &e.labels {
-                let _ = app.append(e.series, labels, ts, STALE_NAN);
-            }
+        let current: Vec<(Box<[u8]>, Option<SeriesRef>, Option<Labels>)> = self
+            .cache
+            .current()
+            .map(|(k, e)| (k.into(), e.series, e.labels.clone()))
+            .collect();
+        for (key, series, labels) in current {
+            self.append_marker(app.as_mut(), &key, series, labels, ts);
         }
         let n = if self.ctx.cfg.extra_metrics() { 8 } else { 5 };
         for (labels, series) in self.report_refs.iter().take(n) {

@@ -15,9 +15,17 @@ use flint_storage::{AppendError, Appendable, Appender, HistogramSample, SeriesRe
 
 /// Committed samples: (labels, t, v).
 #[derive(Debug, Default, Clone)]
-pub struct Recorder(pub Arc<Mutex<Vec<(Labels, i64, f64)>>>);
+pub struct Recorder(
+    pub Arc<Mutex<Vec<(Labels, i64, f64)>>>,
+    pub Arc<std::sync::atomic::AtomicBool>,
+);
 
 impl Recorder {
+    /// From now on, answer every append by reference with "unknown series".
+    pub fn forget_refs(&self) {
+        self.1.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn take(&self) -> Vec<(Labels, i64, f64)> {
         std::mem::take(&mut *self.0.lock().unwrap())
     }
@@ -51,6 +59,9 @@ impl Appender for RecAppender {
         v: f64,
     ) -> Result<SeriesRef, AppendError> {
         let mut refs = self.refs.lock().unwrap();
+        if series.is_some() && self.rec.1.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(AppendError::UnknownSeries(series.map_or(0, |s| s.0)));
+        }
         let labels = match series {
             Some(SeriesRef(r)) => refs
                 .get(r as usize)

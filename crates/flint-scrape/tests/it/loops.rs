@@ -134,3 +134,32 @@ async fn offsets_are_stable_and_within_the_interval() {
     assert!(a <= t.interval);
     assert_eq!(a, l.offset(now));
 }
+
+#[tokio::test]
+async fn labels_are_rebuilt_when_the_storage_forgets_a_series() {
+    let body = Arc::new(Mutex::new("a{x=\"1\"} 1\nb 2\n".to_string()));
+    let addr = serve(body.clone()).await.to_string();
+    let rec = Recorder::default();
+    let (mut l, _) = scrape_loop(job("job_name: j"), &addr, &rec);
+    l.scrape_once().await;
+    l.scrape_once().await;
+    rec.take();
+    rec.forget_refs();
+    *body.lock().unwrap() = "a{x=\"1\"} 3\n".into();
+    l.scrape_once().await;
+    let s = rec.take();
+    let a = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("a"))
+        .unwrap();
+    assert_eq!(
+        (a.0.get("x"), a.0.get("job"), a.2),
+        (Some("1"), Some("j"), 3.0)
+    );
+    let b = s
+        .iter()
+        .find(|(l, _, _)| l.metric_name() == Some("b"))
+        .unwrap();
+    assert!(is_stale_nan(b.2));
+    assert_eq!(b.0.get("job"), Some("j"));
+}
