@@ -49,6 +49,9 @@ fn now_ms(t: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
+/// A series to mark stale: its cache key, reference and labels if still held.
+type Marker = (Box<[u8]>, Option<SeriesRef>, Option<Labels>);
+
 /// The loop of one target.
 pub struct ScrapeLoop {
     target: Arc<Target>,
@@ -457,7 +460,7 @@ impl ScrapeLoop {
 
     fn append_stale(&mut self, app: &mut dyn Appender, ts: i64) {
         let track = self.ctx.cfg.track_timestamps_staleness;
-        let stale: Vec<(Box<[u8]>, Option<SeriesRef>, Option<Labels>)> = self
+        let stale: Vec<Marker> = self
             .cache
             .stale()
             .filter(|(_, e)| track || !e.explicit_ts)
@@ -505,7 +508,7 @@ impl ScrapeLoop {
     fn write_end_staleness(&mut self, ts: i64) {
         let storage = Arc::clone(&self.ctx.storage);
         let mut app = storage.appender();
-        let current: Vec<(Box<[u8]>, Option<SeriesRef>, Option<Labels>)> = self
+        let current: Vec<Marker> = self
             .cache
             .current()
             .map(|(k, e)| (k.into(), e.series, e.labels.clone()))
