@@ -25,6 +25,7 @@ pub(crate) use cleanup::finish;
 pub(crate) use limits::{Deadline, SampleCounter};
 pub(crate) use parallel::par_map;
 pub(crate) use range::{RangeArg, Window};
+pub(crate) use selector::eval_instant as selector_values;
 pub(crate) use selector::eval_timestamps as selector_timestamps;
 pub(crate) use selector::stats_selectors;
 pub(crate) use types::{Grid, PointRef, RangeSeries, Sample, Series, Value};
