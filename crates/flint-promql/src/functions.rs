@@ -2,6 +2,7 @@
 
 mod absent;
 mod counter;
+pub(crate) mod extended;
 mod histogram;
 mod info;
 mod label;

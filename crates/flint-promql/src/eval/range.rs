@@ -202,9 +202,20 @@ impl RangeArg {
                 while hhi < rs.hists.len() && rs.hists[hhi].0 <= hi_t {
                     hhi += 1;
                 }
+                let (floats, hists) = if self.anchored || self.smoothed {
+                    extended(
+                        &rs.floats[lo..hi],
+                        &rs.hists[hlo..hhi],
+                        start,
+                        end,
+                        self.smoothed,
+                    )
+                } else {
+                    (&rs.floats[lo..hi], &rs.hists[hlo..hhi])
+                };
                 let w = Window {
-                    floats: &rs.floats[lo..hi],
-                    hists: &rs.hists[hlo..hhi],
+                    floats,
+                    hists,
                     start,
                     end,
                     t,
@@ -287,4 +298,42 @@ impl RangeArg {
         }
         Ok(out)
     }
+}
+
+/// The float and histogram samples of a window.
+type WindowSlices<'a> = (&'a [(i64, f64)], &'a [(i64, Arc<Hist>)]);
+
+/// An `anchored` window keeps, of the samples at or before its start, only the last one (of
+/// either kind); a `smoothed` one also keeps, of those after its end, only the first.
+fn extended<'a>(
+    floats: &'a [(i64, f64)],
+    hists: &'a [(i64, Arc<Hist>)],
+    start: i64,
+    end: i64,
+    smoothed: bool,
+) -> WindowSlices<'a> {
+    let f_lo = floats.partition_point(|p| p.0 <= start);
+    let h_lo = hists.partition_point(|p| p.0 <= start);
+    let anchor = match (f_lo.checked_sub(1), h_lo.checked_sub(1)) {
+        (Some(i), Some(j)) => floats[i].0.max(hists[j].0),
+        (Some(i), None) => floats[i].0,
+        (None, Some(j)) => hists[j].0,
+        (None, None) => i64::MIN,
+    };
+    let f_lo = floats.partition_point(|p| p.0 < anchor);
+    let h_lo = hists.partition_point(|p| p.0 < anchor);
+    let (mut f_hi, mut h_hi) = (floats.len(), hists.len());
+    if smoothed {
+        let fe = floats.partition_point(|p| p.0 <= end);
+        let he = hists.partition_point(|p| p.0 <= end);
+        let next = match (floats.get(fe), hists.get(he)) {
+            (Some(a), Some(b)) => a.0.min(b.0),
+            (Some(a), None) => a.0,
+            (None, Some(b)) => b.0,
+            (None, None) => i64::MAX,
+        };
+        f_hi = floats.partition_point(|p| p.0 <= next);
+        h_hi = hists.partition_point(|p| p.0 <= next);
+    }
+    (&floats[f_lo..f_hi.max(f_lo)], &hists[h_lo..h_hi.max(h_lo)])
 }

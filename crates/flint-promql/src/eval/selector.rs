@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use flint_model::is_stale_nan;
+use flint_model::{CounterResetHint, is_stale_nan};
 use flint_storage::{SampleIterator, SelectHints, Series as StoredSeries, ValueType};
 
 use super::{Ctx, Grid, Sample, Series, par_map};
@@ -159,7 +159,7 @@ fn eval_selector(
         .then_some(ctx.settings.querier_mint);
     let mut out = par_map(&stored, ctx.settings.threads, |s| {
         let series = if vs.smoothed {
-            smoothed_points(s.as_ref(), &sub, lookback)?
+            smoothed_points(ctx, s.as_ref(), &sub, lookback, vs.span)?
         } else {
             instant_points(s.as_ref(), &sub, lookback, timestamps, stats)?
         };
@@ -303,34 +303,93 @@ pub(crate) fn load_raw(
     Ok((floats, hists))
 }
 
-/// `metric smoothed`: the value at each step interpolated between the samples around it.
-fn smoothed_points(s: &dyn StoredSeries, grid: &Grid, lookback: i64) -> Result<Series> {
+/// `metric smoothed`: the value at each step interpolated between the samples around it
+/// (the last one at or before the step and the first one after it, within the lookback).
+fn smoothed_points(
+    ctx: &Ctx<'_>,
+    s: &dyn StoredSeries,
+    grid: &Grid,
+    lookback: i64,
+    span: crate::parser::Span,
+) -> Result<Series> {
+    use crate::annotations::msg;
+    #[derive(Clone, Copy)]
+    enum P<'a> {
+        F(i64, f64),
+        H(i64, &'a Arc<Hist>),
+    }
+    impl P<'_> {
+        fn t(&self) -> i64 {
+            match self {
+                P::F(t, _) | P::H(t, _) => *t,
+            }
+        }
+    }
     let (floats, hists) = load_raw(s, grid.start - lookback + 1, grid.end + lookback, None)?;
     let mut out = Series::new(s.labels().clone(), false);
+    let name = s.labels().metric_name().unwrap_or("").to_owned();
+    let (mut fi, mut hi) = (0, 0);
     for i in 0..grid.len() {
         let t = grid.t(i);
-        let lo = floats.partition_point(|p| p.0 <= t - lookback);
-        let hi = floats.partition_point(|p| p.0 <= t + lookback);
-        let window = &floats[lo..hi];
-        let has_hist = hists
-            .iter()
-            .any(|h| h.0 > t - lookback && h.0 <= t + lookback);
-        if has_hist {
-            return Err(Error::exec(
-                "smoothed and anchored modifiers do not work with native histograms",
-            ));
+        while fi < floats.len() && floats[fi].0 <= t {
+            fi += 1;
         }
-        if window.is_empty() {
-            continue;
+        while hi < hists.len() && hists[hi].0 <= t {
+            hi += 1;
         }
-        let j = window.partition_point(|p| p.0 < t);
-        let v = match (window.get(j), j.checked_sub(1).map(|k| window[k])) {
-            (Some(p), _) if p.0 == t => p.1,
-            (Some(next), Some(prev)) => interpolate(prev, *next, t),
-            (None, Some(prev)) => prev.1,
-            _ => continue,
+        let prev_f = fi.checked_sub(1).map(|k| P::F(floats[k].0, floats[k].1));
+        let prev_h = hi.checked_sub(1).map(|k| P::H(hists[k].0, &hists[k].1));
+        let next_f = floats.get(fi).map(|p| P::F(p.0, p.1));
+        let next_h = hists.get(hi).map(|p| P::H(p.0, &p.1));
+        let prev = [prev_f, prev_h]
+            .into_iter()
+            .flatten()
+            .filter(|p| t - p.t() < lookback)
+            .max_by_key(P::t);
+        let next = [next_f, next_h]
+            .into_iter()
+            .flatten()
+            .filter(|p| p.t() <= t + lookback)
+            .min_by_key(P::t);
+        let value = match (prev, next) {
+            (Some(P::F(pt, v)), _) if pt == t => Sample::Float(v),
+            (Some(P::H(pt, h)), _) if pt == t => Sample::Hist(h.clone()),
+            (Some(P::F(pt, a)), Some(P::F(nt, b))) => {
+                Sample::Float(interpolate((pt, a), (nt, b), t))
+            }
+            (Some(P::H(pt, a)), Some(P::H(nt, b))) => {
+                if a.uses_custom_buckets() != b.uses_custom_buckets() {
+                    ctx.annotate(msg::mixed_exponential_custom(&name, span));
+                    continue;
+                }
+                let counter =
+                    a.hint != CounterResetHint::Gauge && b.hint != CounterResetHint::Gauge;
+                let interpolated = crate::functions::extended::interpolate_hist(
+                    ctx,
+                    (pt, a),
+                    (nt, b),
+                    t,
+                    counter,
+                    &name,
+                    span,
+                );
+                match interpolated {
+                    Some(h) => Sample::Hist(Arc::new(h)),
+                    None => continue,
+                }
+            }
+            (Some(_), Some(_)) => {
+                ctx.annotate(msg::mixed_floats_histograms(&name, span));
+                continue;
+            }
+            (Some(P::F(_, v)), None) => Sample::Float(v),
+            (Some(P::H(_, h)), None) => Sample::Hist(h.clone()),
+            (None, _) => continue,
         };
-        out.floats.push((i as u32, v));
+        match value {
+            Sample::Float(v) => out.floats.push((i as u32, v)),
+            Sample::Hist(h) => out.hists.push((i as u32, h)),
+        }
     }
     Ok(out)
 }

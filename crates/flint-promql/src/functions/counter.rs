@@ -23,17 +23,16 @@ pub(crate) fn eval(
 
 /// Counts changes (or counter resets) between consecutive samples of either kind.
 fn count(w: &Window<'_>, resets: bool) -> Option<crate::eval::Sample> {
-    let mut first = 0;
     if w.anchored {
-        let f = w.floats;
-        if f.is_empty() || f[f.len() - 1].0 <= w.start {
+        // The window holds the anchor (at or before its start) and what follows; without a
+        // sample inside the range there is nothing to count.
+        let last_f = w.floats.last().map_or(i64::MIN, |p| p.0);
+        let last_h = w.hists.last().map_or(i64::MIN, |p| p.0);
+        if last_f.max(last_h) <= w.start {
             return None;
         }
-        first = f[..f.len() - 1]
-            .partition_point(|p| p.0 <= w.start)
-            .saturating_sub(1);
     }
-    let (floats, hists) = (&w.floats[first.min(w.floats.len())..], w.hists);
+    let (floats, hists) = (w.floats, w.hists);
     let (mut i, mut j) = (0, 0);
     let mut prev: Option<(Option<f64>, Option<&crate::histogram::Hist>)> = None;
     let mut n = 0u64;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use flint_model::CounterResetHint;
 
 use crate::annotations::msg;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::eval::{Ctx, Grid, RangeArg, Sample, Series, Window};
 use crate::histogram::Hist;
 use crate::parser::{Call, Span};
@@ -23,21 +23,9 @@ pub(crate) fn eval(
     let out = match name {
         "rate" | "increase" | "delta" => {
             let (counter, per_second) = (name != "delta", name == "rate");
-            let mut extended_hist = false;
             let out = arg.map_windows(ctx, grid, true, true, |w, _| {
-                if (w.anchored || w.smoothed) && !w.hists.is_empty() {
-                    return None;
-                }
                 extrapolated_rate(ctx, w, counter, per_second, span)
             })?;
-            if arg.anchored || arg.smoothed {
-                extended_hist = has_hist_in_range(ctx, arg, grid)?;
-            }
-            if extended_hist {
-                return Err(Error::exec(
-                    "smoothed and anchored modifiers do not work with native histograms",
-                ));
-            }
             if name != "delta" {
                 for s in &out {
                     counter_info(ctx, s, span);
@@ -54,13 +42,6 @@ pub(crate) fn eval(
         _ => return Ok(None),
     };
     Ok(Some(out))
-}
-
-fn has_hist_in_range(ctx: &Ctx<'_>, arg: &RangeArg, grid: &Grid) -> Result<bool> {
-    let found = arg.map_windows(ctx, grid, true, true, |w, _| {
-        (!w.hists.is_empty()).then_some(Sample::Float(1.0))
-    })?;
-    Ok(!found.is_empty())
 }
 
 /// `rate`/`increase` on something that does not look like a counter gets an info.
@@ -85,7 +66,7 @@ fn extrapolated_rate(
     span: Span,
 ) -> Option<Sample> {
     if w.anchored || w.smoothed {
-        return extended_rate(w, counter, per_second);
+        return super::extended::extended(ctx, w, counter, per_second, span);
     }
     if !w.hists.is_empty() && !w.floats.is_empty() {
         ctx.annotate(msg::mixed_floats_histograms(w.name(), span));
@@ -295,70 +276,4 @@ fn instant_value(ctx: &Ctx<'_>, w: &Window<'_>, is_rate: bool, span: Span) -> Op
             None
         }
     }
-}
-
-/// `rate`/`increase`/`delta` over `anchored` or `smoothed` windows.
-fn extended_rate(w: &Window<'_>, counter: bool, per_second: bool) -> Option<Sample> {
-    let f = w.floats;
-    if f.is_empty() {
-        return None;
-    }
-    let mut last = f.len() - 1;
-    let mut first = f[..last]
-        .partition_point(|p| p.0 <= w.start)
-        .saturating_sub(1);
-    if w.smoothed {
-        last = f[..last].partition_point(|p| p.0 < w.end);
-    }
-    if f[last].0 <= w.start {
-        return None;
-    }
-    let left = if w.smoothed && f[first].0 < w.start && first + 1 < f.len() {
-        interpolate(f[first], f[first + 1], w.start, counter)
-    } else {
-        f[first].1
-    };
-    let right = if w.smoothed && last > 0 && f[last].0 > w.end {
-        interpolate(f[last - 1], f[last], w.end, counter)
-    } else {
-        f[last].1
-    };
-    let mut result = right - left;
-    if counter {
-        if f[first].0 <= w.start {
-            first += 1;
-        }
-        if f[last].0 >= w.end && last > 0 {
-            last -= 1;
-        } else if f[last].0 >= w.end {
-            first = last + 1;
-        }
-        let inner = if first <= last {
-            &f[first..=last]
-        } else {
-            &f[0..0]
-        };
-        let mut prev = left;
-        for p in inner {
-            if p.1 < prev {
-                result += prev;
-            }
-            prev = p.1;
-        }
-        if right < prev {
-            result += prev;
-        }
-    }
-    if per_second {
-        result /= w.range as f64 / 1000.0;
-    }
-    Some(Sample::Float(result))
-}
-
-fn interpolate(p1: (i64, f64), p2: (i64, f64), t: i64, counter: bool) -> f64 {
-    let (mut y1, y2) = (p1.1, p2.1);
-    if counter && y2 < y1 {
-        y1 = 0.0;
-    }
-    y1 + (y2 - y1) * (t - p1.0) as f64 / (p2.0 - p1.0) as f64
 }
