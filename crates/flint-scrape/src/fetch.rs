@@ -11,16 +11,17 @@ use crate::error::{Error, Result};
 /// not take the server down).
 pub const DEFAULT_MAX_BODY: u64 = 512 << 20;
 
-/// A fetched body and its content type.
-#[derive(Debug)]
-pub struct Fetched {
-    /// The uncompressed body.
+/// Buffers a loop keeps between scrapes, so a steady scrape allocates no body memory.
+#[derive(Debug, Default)]
+pub struct Buffers {
+    /// The body as received.
+    pub raw: Vec<u8>,
+    /// The uncompressed body (the result).
     pub body: Vec<u8>,
-    /// The `Content-Type` header.
-    pub content_type: String,
 }
 
-/// Fetches `url` within `timeout`, asking for `accept` and gzip when `compression`.
+/// Fetches `url` within `timeout`, asking for `accept` and gzip when `compression`; the
+/// uncompressed body lands in `buf.body`. Returns the `Content-Type`.
 pub async fn fetch(
     client: &HttpClient,
     url: &str,
@@ -28,7 +29,8 @@ pub async fn fetch(
     timeout: Duration,
     compression: bool,
     body_limit: u64,
-) -> Result<Fetched> {
+    buf: &mut Buffers,
+) -> Result<String> {
     let limit = if body_limit == 0 {
         DEFAULT_MAX_BODY
     } else {
@@ -63,7 +65,8 @@ pub async fn fetch(
             .get(reqwest::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-        let mut raw = Vec::new();
+        let raw = &mut buf.raw;
+        raw.clear();
         while let Some(chunk) = resp
             .chunk()
             .await
@@ -75,8 +78,13 @@ pub async fn fetch(
                 return Err(Error::BodySizeLimit);
             }
         }
-        let body = if gzip { gunzip(&raw, limit)? } else { raw };
-        Ok(Fetched { body, content_type })
+        buf.body.clear();
+        if gzip {
+            gunzip_into(raw, limit, &mut buf.body)?;
+        } else {
+            std::mem::swap(raw, &mut buf.body);
+        }
+        Ok(content_type)
     };
     match tokio::time::timeout(timeout, work).await {
         Ok(r) => r,
@@ -84,14 +92,13 @@ pub async fn fetch(
     }
 }
 
-/// Decompresses at most `limit` bytes.
-pub fn gunzip(raw: &[u8], limit: u64) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(raw.len() * 4);
+/// Decompresses at most `limit` bytes into `out`.
+pub fn gunzip_into(raw: &[u8], limit: u64, out: &mut Vec<u8>) -> Result<()> {
     let mut dec = flate2::read::MultiGzDecoder::new(raw).take(limit + 1);
-    dec.read_to_end(&mut out)
+    dec.read_to_end(out)
         .map_err(|e| Error::Gzip(e.to_string()))?;
     if out.len() as u64 > limit {
         return Err(Error::BodySizeLimit);
     }
-    Ok(out)
+    Ok(())
 }

@@ -49,9 +49,6 @@ fn now_ms(t: SystemTime) -> i64 {
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
-/// A series to mark stale: its cache key, reference and labels if still held.
-type Marker = (Box<[u8]>, Option<SeriesRef>, Option<Labels>);
-
 /// The loop of one target.
 pub struct ScrapeLoop {
     target: Arc<Target>,
@@ -61,6 +58,7 @@ pub struct ScrapeLoop {
     metric_relabel: Vec<flint_model::RelabelConfig>,
     report_refs: Vec<(Labels, Option<SeriesRef>)>,
     key: Vec<u8>,
+    bufs: crate::fetch::Buffers,
 }
 
 impl std::fmt::Debug for ScrapeLoop {
@@ -100,6 +98,7 @@ impl ScrapeLoop {
             cache: Cache::default(),
             report_refs,
             key: Vec::new(),
+            bufs: crate::fetch::Buffers::default(),
         }
     }
 
@@ -170,17 +169,21 @@ impl ScrapeLoop {
                 self.target.timeout,
                 cfg.enable_compression,
                 cfg.body_size_limit.0,
+                &mut self.bufs,
             )
             .await
         };
         self.ctx.metrics.scrapes.inc();
         let result = match fetched {
-            Ok(f) => {
-                let size = f.body.len() as u64;
-                self.append_body(&f.body, &f.content_type, ts).map(|mut s| {
+            Ok(content_type) => {
+                let body = std::mem::take(&mut self.bufs.body);
+                let size = body.len() as u64;
+                let r = self.append_body(&body, &content_type, ts).map(|mut s| {
                     s.body_size = size;
                     s
-                })
+                });
+                self.bufs.body = body;
+                r
             }
             Err(e) => Err(e),
         };
@@ -349,7 +352,8 @@ impl ScrapeLoop {
             Some(st) if self.ctx.cfg.honor_timestamps => st,
             _ => ts,
         };
-        let entry = match self.cache.get_mut(&self.key) {
+        let key = crate::cache::key(&self.key);
+        let entry = match self.cache.get_mut(key) {
             Some(e) => e,
             None => {
                 let labels = series_labels(
@@ -361,7 +365,7 @@ impl ScrapeLoop {
                 )?;
                 stats.added += 1;
                 self.cache.insert(
-                    &self.key,
+                    key,
                     CacheEntry {
                         series: None,
                         kept: labels.is_some(),
@@ -413,61 +417,31 @@ impl ScrapeLoop {
         Ok(())
     }
 
-    /// Rebuilds a series' final labels from its cache key (name, `0xff`, raw label text).
-    fn labels_from_key(&mut self, key: &[u8]) -> Option<Labels> {
-        let split = key.iter().position(|b| *b == 0xff)?;
-        let mut line = Vec::with_capacity(key.len() + 8);
-        line.extend_from_slice(&key[..split]);
-        line.push(b'{');
-        line.extend_from_slice(&key[split + 1..]);
-        line.extend_from_slice(b"} 0\n");
-        let sample = TextParser::new(&line).find_map(|e| match e {
-            Ok(Entry::Sample(s)) => Some(s),
-            _ => None,
-        })?;
-        series_labels(
-            &mut self.relabeler,
-            &self.metric_relabel,
-            &self.target,
-            &self.ctx.cfg,
-            &sample,
-        )
-        .ok()
-        .flatten()
-    }
-
-    /// Appends a staleness marker by reference, rebuilding the labels if the storage forgot it.
+    /// Appends a staleness marker, by reference when known. A series the storage no
+    /// longer knows has nothing left to mark.
     fn append_marker(
-        &mut self,
         app: &mut dyn Appender,
-        key: &[u8],
         series: Option<SeriesRef>,
-        labels: Option<Labels>,
+        labels: Option<&Labels>,
         ts: i64,
     ) {
         let empty = Labels::empty();
         if let Some(r) = series
             && app
-                .append(Some(r), labels.as_ref().unwrap_or(&empty), ts, STALE_NAN)
+                .append(Some(r), labels.unwrap_or(&empty), ts, STALE_NAN)
                 .is_ok()
         {
             return;
         }
-        if let Some(l) = labels.or_else(|| self.labels_from_key(key)) {
-            let _ = app.append(None, &l, ts, STALE_NAN);
+        if let Some(l) = labels {
+            let _ = app.append(None, l, ts, STALE_NAN);
         }
     }
 
     fn append_stale(&mut self, app: &mut dyn Appender, ts: i64) {
         let track = self.ctx.cfg.track_timestamps_staleness;
-        let stale: Vec<Marker> = self
-            .cache
-            .stale()
-            .filter(|(_, e)| track || !e.explicit_ts)
-            .map(|(k, e)| (k.into(), e.series, e.labels.clone()))
-            .collect();
-        for (key, series, labels) in stale {
-            self.append_marker(app, &key, series, labels, ts);
+        for e in self.cache.stale().filter(|e| track || !e.explicit_ts) {
+            Self::append_marker(app, e.series, e.labels.as_ref(), ts);
         }
     }
 
@@ -508,13 +482,8 @@ impl ScrapeLoop {
     fn write_end_staleness(&mut self, ts: i64) {
         let storage = Arc::clone(&self.ctx.storage);
         let mut app = storage.appender();
-        let current: Vec<Marker> = self
-            .cache
-            .current()
-            .map(|(k, e)| (k.into(), e.series, e.labels.clone()))
-            .collect();
-        for (key, series, labels) in current {
-            self.append_marker(app.as_mut(), &key, series, labels, ts);
+        for e in self.cache.current() {
+            Self::append_marker(app.as_mut(), e.series, e.labels.as_ref(), ts);
         }
         let n = if self.ctx.cfg.extra_metrics() { 8 } else { 5 };
         for (labels, series) in self.report_refs.iter().take(n) {
@@ -606,7 +575,13 @@ fn check_limits(cfg: &ScrapeConfig, l: &Labels) -> Result<()> {
 }
 
 fn meta_entry<'a>(meta: &'a mut Vec<MetricMeta>, name: &str) -> &'a mut MetricMeta {
-    if let Some(i) = meta.iter().position(|m| m.metric == name) {
+    // HELP, TYPE and UNIT of a family come together: look at the last entry first.
+    if let Some(i) = meta
+        .last()
+        .filter(|m| m.metric == name)
+        .map(|_| meta.len() - 1)
+        .or_else(|| meta.iter().position(|m| m.metric == name))
+    {
         return &mut meta[i];
     }
     meta.push(MetricMeta {
