@@ -264,8 +264,8 @@ fn call_func(ctx: &Ctx<'_>, args: &[Value]) -> Result<Value, FuncError> {
         }
     };
     let rest = &args[1..];
-    let fixed = f.sig.params.len();
-    if f.sig.variadic.is_some() {
+    let fixed = f.signature().params.len();
+    if f.signature().variadic.is_some() {
         if rest.len() < fixed {
             return Err(FuncError(format!(
                 "wrong number of args: got {} want at least {fixed}",

@@ -38,7 +38,8 @@ enum Flow {
     Continue,
 }
 
-type R<T> = Result<T, ExecError>;
+/// Errors are boxed: results travel through every evaluation step and should stay small.
+pub(crate) type R<T> = Result<T, Box<ExecError>>;
 
 pub(crate) struct State<'a> {
     pub set: &'a TemplateSet,
@@ -63,17 +64,17 @@ impl<'a> State<'a> {
         self.at = Some(at);
     }
 
-    pub(crate) fn errorf(&self, message: impl Into<String>) -> ExecError {
+    pub(crate) fn errorf(&self, message: impl Into<String>) -> Box<ExecError> {
         let (location, context) = match self.at {
             Some(at) => (Some(self.tree.location(at.pos())), Some(at.to_string())),
             None => (None, None),
         };
-        ExecError {
+        Box::new(ExecError {
             template: self.tree.name.clone(),
             location,
             context,
             message: message.into(),
-        }
+        })
     }
 
     fn walk_list(&mut self, dot: &Value, list: &'a [Node]) -> R<Flow> {
@@ -97,13 +98,10 @@ impl<'a> State<'a> {
                     self.print_action(a.id, &val)?;
                 }
             }
-            Node::Text(t) => {
-                let replaced = self.plan.as_ref().and_then(|p| p.text(t.id));
-                match replaced {
-                    Some(s) => self.out.push_str(&s),
-                    None => self.out.push_str(&t.text),
-                }
-            }
+            Node::Text(t) => match self.plan.as_ref().and_then(|p| p.text(t.id)) {
+                Some(s) => self.out.push_str(s),
+                None => self.out.push_str(&t.text),
+            },
             Node::If(b) => return self.walk_if_or_with(false, dot, b),
             Node::With(b) => return self.walk_if_or_with(true, dot, b),
             Node::Range(b) => return self.walk_range(dot, b),
@@ -169,7 +167,6 @@ impl<'a> State<'a> {
         let body_mark = self.vars.len();
         let mut iterated = false;
         if let Some(items) = val.as_list() {
-            let items: Vec<Value> = items.to_vec();
             for (i, elem) in items.iter().enumerate() {
                 iterated = true;
                 if self.one_iteration(b, Value::Int(i as i64), elem, body_mark)? == Flow::Break {
@@ -260,7 +257,7 @@ impl<'a> State<'a> {
             None => Value::Nil,
         };
         let plan = match &self.plan {
-            Some(p) => match self.set.html_plan(&t.name, p.call(t.id)) {
+            Some(p) => match p.callee(t.id, |c| self.set.html_plan(&t.name, c)) {
                 Some(p) => Some(p),
                 None => {
                     return Err(self.errorf(format!(

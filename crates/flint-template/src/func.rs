@@ -86,11 +86,13 @@ impl Signature {
 
 type Imp = dyn Fn(&Ctx<'_>, &[Value]) -> Result<Value, FuncError> + Send + Sync;
 
-/// A function: its signature and implementation.
+/// A function: its signature and implementation. Cheap to clone.
 #[derive(Clone)]
-pub struct Func {
+pub struct Func(pub(crate) Arc<FuncInner>);
+
+pub(crate) struct FuncInner {
     pub(crate) sig: Signature,
-    pub(crate) imp: Arc<Imp>,
+    imp: Box<Imp>,
 }
 
 impl Func {
@@ -99,10 +101,10 @@ impl Func {
         sig: Signature,
         f: impl Fn(&[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
     ) -> Self {
-        Func {
+        Func(Arc::new(FuncInner {
             sig,
-            imp: Arc::new(move |_, args| f(args)),
-        }
+            imp: Box::new(move |_, args| f(args)),
+        }))
     }
 
     /// A function that also sees the execution context (its environment, the template set).
@@ -110,25 +112,25 @@ impl Func {
         sig: Signature,
         f: impl Fn(&Ctx<'_>, &[Value]) -> Result<Value, FuncError> + Send + Sync + 'static,
     ) -> Self {
-        Func {
+        Func(Arc::new(FuncInner {
             sig,
-            imp: Arc::new(f),
-        }
+            imp: Box::new(f),
+        }))
     }
 
     /// The signature.
     pub fn signature(&self) -> Signature {
-        self.sig
+        self.0.sig
     }
 
     pub(crate) fn call(&self, ctx: &Ctx<'_>, args: &[Value]) -> Result<Value, FuncError> {
-        (self.imp)(ctx, args)
+        (self.0.imp)(ctx, args)
     }
 }
 
 impl std::fmt::Debug for Func {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Func({:?})", self.sig)
+        write!(f, "Func({:?})", self.0.sig)
     }
 }
 

@@ -16,28 +16,36 @@ use crate::value::{Object, Value};
 
 pub use layout::format;
 
-/// A time zone with Go's name for it (`UTC`, `Local`, `Europe/Berlin`).
+/// A time zone with Go's name for it (`UTC`, `Local`, `Europe/Berlin`). Cheap to clone.
 #[derive(Clone)]
-pub struct Location {
-    name: Arc<str>,
+pub struct Location(Arc<Zone>);
+
+struct Zone {
+    name: Box<str>,
     tz: TimeZone,
 }
 
 impl Location {
+    fn new(name: &str, tz: TimeZone) -> Self {
+        Location(Arc::new(Zone {
+            name: name.into(),
+            tz,
+        }))
+    }
+
     /// UTC.
     pub fn utc() -> Self {
-        Location {
-            name: Arc::from("UTC"),
-            tz: TimeZone::UTC,
-        }
+        static UTC: std::sync::OnceLock<Location> = std::sync::OnceLock::new();
+        UTC.get_or_init(|| Location::new("UTC", TimeZone::UTC))
+            .clone()
     }
 
     /// The system's zone, named `Local` as Go names it.
     pub fn local() -> Self {
-        Location {
-            name: Arc::from("Local"),
-            tz: TimeZone::system(),
-        }
+        static LOCAL: std::sync::OnceLock<Location> = std::sync::OnceLock::new();
+        LOCAL
+            .get_or_init(|| Location::new("Local", TimeZone::system()))
+            .clone()
     }
 
     /// Go's `time.LoadLocation`: `""` and `UTC` are UTC, `Local` the system zone, anything else
@@ -47,22 +55,19 @@ impl Location {
             "" | "UTC" => Ok(Self::utc()),
             "Local" => Ok(Self::local()),
             _ => TimeZone::get(name)
-                .map(|tz| Location {
-                    name: Arc::from(name),
-                    tz,
-                })
+                .map(|tz| Location::new(name, tz))
                 .map_err(|_| FuncError(format!("unknown time zone {name}"))),
         }
     }
 
     /// The name.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The jiff time zone.
     pub fn time_zone(&self) -> &TimeZone {
-        &self.tz
+        &self.0.tz
     }
 }
 
@@ -138,12 +143,12 @@ impl Time {
 
     /// The offset from UTC in seconds and the zone abbreviation at this instant.
     pub(crate) fn zone(&self) -> (i32, String) {
-        let info = self.loc.tz.to_offset_info(self.ts);
+        let info = self.loc.time_zone().to_offset_info(self.ts);
         (info.offset().seconds(), info.abbreviation().to_string())
     }
 
     pub(crate) fn civil(&self) -> jiff::civil::DateTime {
-        self.loc.tz.to_offset(self.ts).to_datetime(self.ts)
+        self.loc.time_zone().to_offset(self.ts).to_datetime(self.ts)
     }
 
     fn unix_nanos(&self) -> i128 {
@@ -338,13 +343,13 @@ impl Object for LocationValue {
         Cow::Borrowed("*time.Location")
     }
     fn to_go_string(&self) -> Option<String> {
-        Some(self.0.name.to_string())
+        Some(self.0.name().to_string())
     }
     fn method(&self, name: &str) -> Option<Signature> {
         (name == "String").then_some(Signature::fixed(&[]))
     }
     fn call_method(&self, _: &str, _: Vec<Value>) -> Result<Value, FuncError> {
-        Ok(Value::from(self.0.name.clone()))
+        Ok(Value::from(self.0.name()))
     }
     fn as_any(&self) -> &dyn std::any::Any {
         self
@@ -451,7 +456,7 @@ pub(crate) fn call_time_method(t: &Time, name: &str, args: &[Value]) -> Result<V
                 Value::Int(i) => i,
                 _ => 0,
             };
-            let zoned = t.ts.to_zoned(t.loc.tz.clone());
+            let zoned = t.ts.to_zoned(t.loc.time_zone().clone());
             let span = jiff::Span::new()
                 .try_years(n(arg(0)))
                 .and_then(|s| s.try_months(n(arg(1))))

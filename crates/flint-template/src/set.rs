@@ -334,7 +334,7 @@ impl TemplateSet {
             out,
             plan,
         };
-        st.run(data).map_err(Error::Exec)
+        st.run(data).map_err(|e| Error::Exec(*e))
     }
 
     /// Alertmanager's `ExecuteTextString`: executes ad-hoc template text (which may call the

@@ -542,3 +542,12 @@ impl Object for Struct {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_stay_small() {
+        // Results of every evaluation step carry a Value; keep it at four words.
+        assert!(std::mem::size_of::<super::Value>() <= 32);
+    }
+}

@@ -10,19 +10,43 @@ use crate::func::{Param, Signature};
 use crate::gotime::Time;
 use crate::value::{Map, Object, Struct, Value};
 
-/// A label or annotation set (Alertmanager's `template.KV`, a `map[string]string`).
-#[derive(Clone, Default)]
-pub struct Kv(Map);
+/// A label or annotation set (Alertmanager's `template.KV`, a `map[string]string`). Cheap
+/// to clone, and to turn into a template value.
+#[derive(Clone)]
+pub struct Kv(Arc<KvMap>);
+
+/// The shared map behind a [`Kv`]; the template object itself.
+#[derive(Clone)]
+struct KvMap(Map);
+
+impl std::ops::Deref for KvMap {
+    type Target = Map;
+    fn deref(&self) -> &Map {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KvMap {
+    fn deref_mut(&mut self) -> &mut Map {
+        &mut self.0
+    }
+}
+
+impl Default for Kv {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl Kv {
     /// An empty set.
     pub fn new() -> Self {
-        Kv(Map::strings())
+        Kv(Arc::new(KvMap(Map::strings())))
     }
 
     /// Adds or replaces a pair.
     pub fn insert(&mut self, name: impl Into<Arc<str>>, value: impl Into<Arc<str>>) {
-        self.0
+        Arc::make_mut(&mut self.0)
             .entries
             .insert(name.into(), Value::String(value.into()));
     }
@@ -52,30 +76,22 @@ impl Kv {
 
     /// The pairs sorted by name, `alertname` first (what `SortedPairs` returns).
     pub fn sorted_pairs(&self) -> Vec<(Arc<str>, Value)> {
-        let mut out: Vec<(Arc<str>, Value)> = Vec::with_capacity(self.0.len());
-        if let Some((k, v)) = self.0.entries.get_key_value("alertname") {
-            out.push((k.clone(), v.clone()));
-        }
-        for (k, v) in &self.0.entries {
-            if k.as_ref() != "alertname" {
-                out.push((k.clone(), v.clone()));
-            }
-        }
-        out
+        sorted_pairs(&self.0)
     }
 
     /// A copy without the given names.
     pub fn remove(&self, names: &[&str]) -> Kv {
-        let mut m = self.0.clone();
-        for n in names {
-            m.entries.remove(*n);
-        }
-        Kv(m)
+        remove(&self.0, names)
     }
 
     /// The set as a template value.
     pub fn into_value(self) -> Value {
-        Value::Object(Arc::new(self))
+        Value::Object(self.0)
+    }
+
+    /// The set as a template value, without consuming it.
+    pub fn to_value(&self) -> Value {
+        Value::Object(self.0.clone())
     }
 }
 
@@ -92,14 +108,45 @@ impl<K: Into<Arc<str>>, V: Into<Arc<str>>> FromIterator<(K, V)> for Kv {
 const NONE: &[Param] = &[];
 const STRINGS: &[Param] = &[Param::Strings];
 
+/// `template.Pair`.
+struct Pair {
+    name: Value,
+    value: Value,
+}
+
+impl Object for Pair {
+    fn type_name(&self) -> Cow<'_, str> {
+        Cow::Borrowed("template.Pair")
+    }
+
+    fn field(&self, name: &str) -> Option<Value> {
+        match name {
+            "Name" => Some(self.name.clone()),
+            "Value" => Some(self.value.clone()),
+            _ => None,
+        }
+    }
+
+    fn fields(&self) -> Vec<(Cow<'_, str>, Value)> {
+        vec![
+            (Cow::Borrowed("Name"), self.name.clone()),
+            (Cow::Borrowed("Value"), self.value.clone()),
+        ]
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 fn pairs_value(pairs: Vec<(Arc<str>, Value)>) -> Value {
     let items = pairs
         .into_iter()
         .map(|(k, v)| {
-            Struct::new("template.Pair")
-                .field("Name", Value::String(k))
-                .field("Value", v)
-                .into_value()
+            Value::Object(Arc::new(Pair {
+                name: Value::String(k),
+                value: v,
+            }))
         })
         .collect();
     Value::object(Pairs(items))
@@ -119,7 +166,28 @@ fn values_of(pairs: &[(Arc<str>, Value)]) -> Value {
     Value::typed_list(pairs.iter().map(|(_, v)| v.clone()).collect(), "[]string")
 }
 
-impl Object for Kv {
+fn sorted_pairs(m: &Map) -> Vec<(Arc<str>, Value)> {
+    let mut out: Vec<(Arc<str>, Value)> = Vec::with_capacity(m.len());
+    if let Some((k, v)) = m.entries.get_key_value("alertname") {
+        out.push((k.clone(), v.clone()));
+    }
+    for (k, v) in &m.entries {
+        if k.as_ref() != "alertname" {
+            out.push((k.clone(), v.clone()));
+        }
+    }
+    out
+}
+
+fn remove(m: &Map, names: &[&str]) -> Kv {
+    let mut m = m.clone();
+    for n in names {
+        m.entries.remove(*n);
+    }
+    Kv(Arc::new(KvMap(m)))
+}
+
+impl Object for KvMap {
     fn type_name(&self) -> Cow<'_, str> {
         Cow::Borrowed("template.KV")
     }
@@ -134,9 +202,9 @@ impl Object for Kv {
 
     fn call_method(&self, name: &str, args: Vec<Value>) -> Result<Value, FuncError> {
         Ok(match name {
-            "SortedPairs" => pairs_value(self.sorted_pairs()),
-            "Names" => names_of(&self.sorted_pairs()),
-            "Values" => values_of(&self.sorted_pairs()),
+            "SortedPairs" => pairs_value(sorted_pairs(self)),
+            "Names" => names_of(&sorted_pairs(self)),
+            "Values" => values_of(&sorted_pairs(self)),
             "Remove" => {
                 let names: Vec<&str> = args
                     .first()
@@ -145,7 +213,7 @@ impl Object for Kv {
                     .iter()
                     .filter_map(Value::as_str)
                     .collect();
-                self.remove(&names).into_value()
+                remove(self, &names).into_value()
             }
             _ => return Err(FuncError(format!("no method {name}"))),
         })
@@ -168,9 +236,10 @@ impl Pairs {
         Value::typed_list(
             self.0
                 .iter()
-                .map(|p| match p {
-                    Value::Object(o) => o.field(field).unwrap_or_default(),
-                    _ => Value::Nil,
+                .map(|p| match p.downcast::<Pair>() {
+                    Some(p) if field == "Name" => p.name.clone(),
+                    Some(p) => p.value.clone(),
+                    None => Value::Nil,
                 })
                 .collect(),
             "[]string",
@@ -400,14 +469,20 @@ fn common(alerts: &[Alert]) -> (Kv, Kv) {
         if labels.is_empty() && annotations.is_empty() {
             break;
         }
-        labels
-            .0
-            .entries
-            .retain(|k, v| a.labels.get(k) == v.as_str());
-        annotations
-            .0
-            .entries
-            .retain(|k, v| a.annotations.get(k) == v.as_str());
+        // Only copy a set when this alert actually removes something from it.
+        if labels.iter().any(|(k, v)| a.labels.get(k) != Some(v)) {
+            Arc::make_mut(&mut labels.0)
+                .entries
+                .retain(|k, v| a.labels.get(k) == v.as_str());
+        }
+        if annotations
+            .iter()
+            .any(|(k, v)| a.annotations.get(k) != Some(v))
+        {
+            Arc::make_mut(&mut annotations.0)
+                .entries
+                .retain(|k, v| a.annotations.get(k) == v.as_str());
+        }
     }
     (labels, annotations)
 }

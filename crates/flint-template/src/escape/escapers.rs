@@ -46,6 +46,17 @@ pub(crate) fn apply(chain: &[Esc], v: &Value, out: &mut String) {
         }
         return;
     };
+    if rest.is_empty() && *first != Esc::JsVal {
+        // The common case (one escaper): escape straight into the output.
+        let (s, ct) = stringify(v);
+        match (*first, ct) {
+            (Esc::Html, None) | (Esc::Rcdata, None) | (Esc::Attr, None) => {
+                return replace_into(out, &s, false, false);
+            }
+            (Esc::Html, Some(Content::Html)) => return out.push_str(&s),
+            _ => return out.push_str(&run(*first, &s, ct)),
+        }
+    }
     let mut cur = if *first == Esc::JsVal {
         js_val(v)
     } else {
@@ -102,6 +113,18 @@ fn run(e: Esc, s: &str, ct: Option<Content>) -> String {
 /// `nospace` also escapes what ends an unquoted attribute.
 fn replace(s: &str, norm: bool, nospace: bool) -> String {
     let mut out = String::with_capacity(s.len() + 8);
+    replace_into(&mut out, s, norm, nospace);
+    out
+}
+
+fn replace_into(out: &mut String, s: &str, norm: bool, nospace: bool) {
+    if !s.bytes().any(|b| {
+        matches!(b, b'\0' | b'"' | b'&' | b'\'' | b'+' | b'<' | b'>')
+            || (nospace && (b <= b' ' || b == b'=' || b == b'`'))
+    }) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         let r = match c {
             '\0' => {
@@ -132,7 +155,6 @@ fn replace(s: &str, norm: bool, nospace: bool) -> String {
         };
         out.push_str(r);
     }
-    out
 }
 
 /// Removes tags from an HTML fragment, keeping text (approximates Go's `stripTags`).

@@ -1,35 +1,53 @@
 //! The escaping analysis of a template for a starting context, and its result.
 
 use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
 
 use super::context::{Context, Delim, State, UrlPart, after_text, nudge};
 use super::escapers::{Esc, equivalent};
 use crate::ast::{Arg, Node, Tree};
 
+/// A `{{template}}` call site: the callee's start context and, once known, its plan.
+type Call = (Context, OnceLock<Option<Arc<Plan>>>);
+
 /// What execution in HTML mode does differently for one (template, start context).
 #[derive(Debug, Default)]
 pub(crate) struct Plan {
-    texts: HashMap<u32, std::sync::Arc<str>>,
-    actions: HashMap<u32, Vec<Esc>>,
-    calls: HashMap<u32, Context>,
+    /// Rewritten text per text-node id (ids are dense per tree).
+    texts: Vec<Option<Arc<str>>>,
+    actions: Vec<Vec<Esc>>,
+    calls: HashMap<u32, Call>,
     /// The context at the end of the template.
     pub end: Context,
 }
 
+fn put<T: Default>(v: &mut Vec<T>, id: u32, x: T) {
+    let i = id as usize;
+    if v.len() <= i {
+        v.resize_with(i + 1, T::default);
+    }
+    v[i] = x;
+}
+
 impl Plan {
     /// The rewritten text of a text node, when it differs from the source.
-    pub fn text(&self, id: u32) -> Option<std::sync::Arc<str>> {
-        self.texts.get(&id).cloned()
+    pub fn text(&self, id: u32) -> Option<&str> {
+        self.texts.get(id as usize).and_then(|t| t.as_deref())
     }
 
     /// The escapers of an action.
     pub fn action(&self, id: u32) -> &[Esc] {
-        self.actions.get(&id).map_or(&[], Vec::as_slice)
+        self.actions.get(id as usize).map_or(&[], Vec::as_slice)
     }
 
-    /// The context a `{{template}}` call's callee starts in.
-    pub fn call(&self, id: u32) -> Context {
-        self.calls.get(&id).copied().unwrap_or_default()
+    /// The callee's plan for call `id`, computed by `f` on first use and kept.
+    pub fn callee(
+        &self,
+        id: u32,
+        f: impl FnOnce(Context) -> Option<Arc<Plan>>,
+    ) -> Option<Arc<Plan>> {
+        let (c, cell) = self.calls.get(&id)?;
+        cell.get_or_init(|| f(*c)).clone()
     }
 }
 
@@ -99,7 +117,7 @@ impl Analyzer<'_> {
                 join(c0, c1, "range")
             }
             Node::Template(t) => {
-                self.plan.calls.insert(t.id, c);
+                self.plan.calls.insert(t.id, (c, OnceLock::new()));
                 Ok(self.callees.end_context(&t.name, c)?.unwrap_or(c))
             }
             Node::Break(_) | Node::Continue(_) | Node::Comment(..) => Ok(c),
@@ -166,7 +184,7 @@ impl Analyzer<'_> {
                 s.retain(|e| !equivalent(name, *e));
             }
         }
-        self.plan.actions.insert(id, s);
+        put(&mut self.plan.actions, id, s);
         Ok(c)
     }
 
@@ -227,7 +245,7 @@ impl Analyzer<'_> {
             if !c.state.is_comment() || c.delim != Delim::None {
                 out.push_str(&text[written..]);
             }
-            self.plan.texts.insert(id, std::sync::Arc::from(out));
+            put(&mut self.plan.texts, id, Some(Arc::from(out)));
         }
         c
     }

@@ -27,7 +27,7 @@ impl<'a> State<'a> {
         self.at(At::Arg(node));
         let set = self.set;
         if let Some(f) = set.funcs().get(name) {
-            return self.eval_call(dot, Callee::Func(f), f.sig, cmd, name, args, fin);
+            return self.eval_call(dot, Callee::Func(f), f.signature(), cmd, name, args, fin);
         }
         if let Some(b) = Builtin::lookup(name) {
             return self.eval_call(dot, Callee::Builtin(b), b.signature(), cmd, name, args, fin);

@@ -35,8 +35,9 @@ type testCase struct {
 }
 
 type result struct {
-	Out string `json:"out"`
-	Err string `json:"err"`
+	Out     string  `json:"out"`
+	Err     string  `json:"err"`
+	NsPerOp float64 `json:"ns_per_op,omitempty"`
 }
 
 // Alertmanager-style notification data, with the methods templates call.
@@ -366,7 +367,11 @@ func run(c testCase) (res result) {
 		if _, err = t.Parse(c.Text); err != nil {
 			return result{Err: err.Error()}
 		}
-		err = t.ExecuteTemplate(&buf, exec, decode(c.Data))
+		d := decode(c.Data)
+		err = t.ExecuteTemplate(&buf, exec, d)
+		if err == nil && benchIters > 0 {
+			res.NsPerOp = bench(func() { buf.Reset(); t.ExecuteTemplate(&buf, exec, d) })
+		}
 	} else {
 		t := texttmpl.New(c.Name).Funcs(funcs).Option(opt)
 		for _, f := range c.Files {
@@ -377,15 +382,34 @@ func run(c testCase) (res result) {
 		if _, err = t.Parse(c.Text); err != nil {
 			return result{Err: err.Error()}
 		}
-		err = t.ExecuteTemplate(&buf, exec, decode(c.Data))
+		d := decode(c.Data)
+		err = t.ExecuteTemplate(&buf, exec, d)
+		if err == nil && benchIters > 0 {
+			res.NsPerOp = bench(func() { buf.Reset(); t.ExecuteTemplate(&buf, exec, d) })
+		}
 	}
 	if err != nil {
 		return result{Out: buf.String(), Err: err.Error()}
 	}
-	return result{Out: buf.String()}
+	return result{Out: buf.String(), NsPerOp: res.NsPerOp}
+}
+
+// benchIters > 0 (HARNESS_BENCH_ITERS) makes each successful case also report the mean time
+// of that many further executions.
+var benchIters = 0
+
+func bench(f func()) float64 {
+	start := time.Now()
+	for i := 0; i < benchIters; i++ {
+		f()
+	}
+	return float64(time.Since(start).Nanoseconds()) / float64(benchIters)
 }
 
 func main() {
+	if n := os.Getenv("HARNESS_BENCH_ITERS"); n != "" {
+		fmt.Sscan(n, &benchIters)
+	}
 	var cases []testCase
 	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
 		fmt.Fprintln(os.Stderr, err)
