@@ -252,11 +252,34 @@ fn frac_digits(u: &mut u64, prec: u32) -> String {
     String::from_utf8(digits).unwrap_or_default()
 }
 
-/// `time.Month`: an int that prints as its English name.
-pub(crate) struct Month(pub i64);
+/// `time.Month` and `time.Weekday`: ints that print as English names.
+pub(crate) struct NamedInt {
+    pub value: i64,
+    type_name: &'static str,
+    names: &'static [&'static str],
+    /// The value of `names[0]` (January is 1, Sunday 0).
+    first: i64,
+}
 
-/// `time.Weekday`: an int that prints as its English name.
-pub(crate) struct Weekday(pub i64);
+impl NamedInt {
+    pub(crate) fn month(m: i64) -> Self {
+        NamedInt {
+            value: m,
+            type_name: "time.Month",
+            names: &MONTHS,
+            first: 1,
+        }
+    }
+
+    pub(crate) fn weekday(d: i64) -> Self {
+        NamedInt {
+            value: d,
+            type_name: "time.Weekday",
+            names: &DAYS,
+            first: 0,
+        }
+    }
+}
 
 pub(crate) const MONTHS: [&str; 12] = [
     "January",
@@ -283,46 +306,25 @@ pub(crate) const DAYS: [&str; 7] = [
     "Saturday",
 ];
 
-impl Object for Month {
+impl Object for NamedInt {
     fn type_name(&self) -> Cow<'_, str> {
-        Cow::Borrowed("time.Month")
+        Cow::Borrowed(self.type_name)
     }
     fn as_basic(&self) -> Option<Value> {
-        Some(Value::Int(self.0))
+        Some(Value::Int(self.value))
     }
     fn to_go_string(&self) -> Option<String> {
-        Some(
-            match usize::try_from(self.0 - 1).ok().and_then(|i| MONTHS.get(i)) {
-                Some(m) => (*m).to_string(),
-                None => format!("%!Month({})", self.0),
-            },
-        )
-    }
-    fn method(&self, name: &str) -> Option<Signature> {
-        (name == "String").then_some(Signature::fixed(&[]))
-    }
-    fn call_method(&self, _: &str, _: Vec<Value>) -> Result<Value, FuncError> {
-        Ok(Value::from(self.to_go_string().unwrap_or_default()))
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-}
-
-impl Object for Weekday {
-    fn type_name(&self) -> Cow<'_, str> {
-        Cow::Borrowed("time.Weekday")
-    }
-    fn as_basic(&self) -> Option<Value> {
-        Some(Value::Int(self.0))
-    }
-    fn to_go_string(&self) -> Option<String> {
-        Some(
-            match usize::try_from(self.0).ok().and_then(|i| DAYS.get(i)) {
-                Some(d) => (*d).to_string(),
-                None => format!("%!Weekday({})", self.0),
-            },
-        )
+        let name = usize::try_from(self.value - self.first)
+            .ok()
+            .and_then(|i| self.names.get(i));
+        Some(match name {
+            Some(n) => (*n).to_string(),
+            None => format!(
+                "%!{}({})",
+                self.type_name.trim_start_matches("time."),
+                self.value
+            ),
+        })
     }
     fn method(&self, name: &str) -> Option<Signature> {
         (name == "String").then_some(Signature::fixed(&[]))
@@ -411,14 +413,16 @@ pub(crate) fn call_time_method(t: &Time, name: &str, args: &[Value]) -> Result<V
         "Local" => Value::Time(t.in_location(Location::local())),
         "Location" => Value::object(LocationValue(t.loc.clone())),
         "Year" => Value::Int(i64::from(c().year())),
-        "Month" => Value::object(Month(i64::from(c().month()))),
+        "Month" => Value::object(NamedInt::month(i64::from(c().month()))),
         "Day" => Value::Int(i64::from(c().day())),
         "Hour" => Value::Int(i64::from(c().hour())),
         "Minute" => Value::Int(i64::from(c().minute())),
         "Second" => Value::Int(i64::from(c().second())),
         "Nanosecond" => Value::Int(i64::from(c().subsec_nanosecond())),
         "YearDay" => Value::Int(i64::from(c().day_of_year())),
-        "Weekday" => Value::object(Weekday(i64::from(c().weekday().to_sunday_zero_offset()))),
+        "Weekday" => Value::object(NamedInt::weekday(i64::from(
+            c().weekday().to_sunday_zero_offset(),
+        ))),
         "IsZero" => Value::Bool(t.is_zero()),
         "Before" => Value::Bool(t.ts < time_arg(&arg(0))?.ts),
         "After" => Value::Bool(t.ts > time_arg(&arg(0))?.ts),

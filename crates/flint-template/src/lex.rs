@@ -424,18 +424,23 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn identifier(&mut self) -> Step {
+    /// Consumes an alphanumeric run, which must end at a terminator.
+    fn word(&mut self) -> Step {
         while let Some(c) = self.peek() {
-            if is_alnum(c) {
-                self.next();
-            } else {
+            if !is_alnum(c) {
                 break;
             }
+            self.next();
         }
         if !self.at_terminator() {
             let c = self.peek().unwrap_or(' ');
             return self.error(format!("bad character {}", crate::gofmt::unicode_name(c)));
         }
+        Ok(())
+    }
+
+    fn identifier(&mut self) -> Step {
+        self.word()?;
         let word = &self.input[self.start..self.pos];
         let kind = if let Some(k) = keyword(word) {
             k
@@ -459,17 +464,7 @@ impl<'a> Lexer<'a> {
             }
             return Ok(());
         }
-        while let Some(c) = self.peek() {
-            if is_alnum(c) {
-                self.next();
-            } else {
-                break;
-            }
-        }
-        if !self.at_terminator() {
-            let c = self.peek().unwrap_or(' ');
-            return self.error(format!("bad character {}", crate::gofmt::unicode_name(c)));
-        }
+        self.word()?;
         self.emit(kind);
         Ok(())
     }
@@ -488,6 +483,12 @@ impl<'a> Lexer<'a> {
     }
 
     fn char_const(&mut self) -> Step {
+        self.quoted('\'', Kind::CharConstant, "unterminated character constant")
+    }
+
+    /// A quoted literal up to the closing `q`; backslash escapes one character, and a newline
+    /// or the end of input is an error.
+    fn quoted(&mut self, q: char, kind: Kind, unterminated: &str) -> Step {
         loop {
             match self.next() {
                 Some('\\') => {
@@ -496,16 +497,14 @@ impl<'a> Lexer<'a> {
                     {
                         continue;
                     }
-                    return self.error("unterminated character constant".to_string());
+                    return self.error(unterminated.to_string());
                 }
-                None | Some('\n') => {
-                    return self.error("unterminated character constant".to_string());
-                }
-                Some('\'') => break,
+                None | Some('\n') => return self.error(unterminated.to_string()),
+                Some(c) if c == q => break,
                 Some(_) => {}
             }
         }
-        self.emit(Kind::CharConstant);
+        self.emit(kind);
         Ok(())
     }
 
@@ -578,23 +577,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn quote(&mut self) -> Step {
-        loop {
-            match self.next() {
-                Some('\\') => {
-                    if let Some(c) = self.next()
-                        && c != '\n'
-                    {
-                        continue;
-                    }
-                    return self.error("unterminated quoted string".to_string());
-                }
-                None | Some('\n') => return self.error("unterminated quoted string".to_string()),
-                Some('"') => break,
-                Some(_) => {}
-            }
-        }
-        self.emit(Kind::String);
-        Ok(())
+        self.quoted('"', Kind::String, "unterminated quoted string")
     }
 
     fn raw_quote(&mut self) -> Step {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	htmltmpl "html/template"
+	"io"
 	"math"
 	"net/url"
 	"os"
@@ -337,6 +338,32 @@ func amFuncs() map[string]interface{} {
 	}
 }
 
+type executor interface {
+	ExecuteTemplate(w io.Writer, name string, data interface{}) error
+}
+
+// parse builds the case's template set with text/template or html/template.
+func parse(c testCase, opt string, funcs map[string]interface{}) (executor, error) {
+	if c.HTML {
+		t := htmltmpl.New(c.Name).Funcs(funcs).Option(opt)
+		for _, f := range c.Files {
+			if _, err := t.New(f.Name).Parse(f.Text); err != nil {
+				return nil, err
+			}
+		}
+		_, err := t.Parse(c.Text)
+		return t, err
+	}
+	t := texttmpl.New(c.Name).Funcs(funcs).Option(opt)
+	for _, f := range c.Files {
+		if _, err := t.New(f.Name).Parse(f.Text); err != nil {
+			return nil, err
+		}
+	}
+	_, err := t.Parse(c.Text)
+	return t, err
+}
+
 func run(c testCase) (res result) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -355,43 +382,20 @@ func run(c testCase) (res result) {
 	if exec == "" {
 		exec = c.Name
 	}
-	var buf bytes.Buffer
-	var err error
-	if c.HTML {
-		t := htmltmpl.New(c.Name).Funcs(funcs).Option(opt)
-		for _, f := range c.Files {
-			if _, err = t.New(f.Name).Parse(f.Text); err != nil {
-				return result{Err: err.Error()}
-			}
-		}
-		if _, err = t.Parse(c.Text); err != nil {
-			return result{Err: err.Error()}
-		}
-		d := decode(c.Data)
-		err = t.ExecuteTemplate(&buf, exec, d)
-		if err == nil && benchIters > 0 {
-			res.NsPerOp = bench(func() { buf.Reset(); t.ExecuteTemplate(&buf, exec, d) })
-		}
-	} else {
-		t := texttmpl.New(c.Name).Funcs(funcs).Option(opt)
-		for _, f := range c.Files {
-			if _, err = t.New(f.Name).Parse(f.Text); err != nil {
-				return result{Err: err.Error()}
-			}
-		}
-		if _, err = t.Parse(c.Text); err != nil {
-			return result{Err: err.Error()}
-		}
-		d := decode(c.Data)
-		err = t.ExecuteTemplate(&buf, exec, d)
-		if err == nil && benchIters > 0 {
-			res.NsPerOp = bench(func() { buf.Reset(); t.ExecuteTemplate(&buf, exec, d) })
-		}
-	}
+	t, err := parse(c, opt, funcs)
 	if err != nil {
+		return result{Err: err.Error()}
+	}
+	var buf bytes.Buffer
+	d := decode(c.Data)
+	if err := t.ExecuteTemplate(&buf, exec, d); err != nil {
 		return result{Out: buf.String(), Err: err.Error()}
 	}
-	return result{Out: buf.String(), NsPerOp: res.NsPerOp}
+	res.Out = buf.String()
+	if benchIters > 0 {
+		res.NsPerOp = bench(func() { buf.Reset(); t.ExecuteTemplate(&buf, exec, d) })
+	}
+	return res
 }
 
 // benchIters > 0 (HARNESS_BENCH_ITERS) makes each successful case also report the mean time

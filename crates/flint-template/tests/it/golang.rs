@@ -209,10 +209,15 @@ fn matches_go() {
         std::fs::read_to_string(manifest().join("tests/golang/cases.txt")).unwrap_or_default();
     let cases = parse_cases(&src);
     assert!(cases.len() > 50, "too few cases: {}", cases.len());
-    let Some(go) = run_go(&cases) else {
+    assert_agree_with_go(&cases);
+}
+
+/// Runs the cases through Go and flint and fails listing every difference.
+fn assert_agree_with_go(cases: &[Case]) {
+    let Some(go) = run_go(cases) else {
         return;
     };
-    let failures = compare(&cases, &go);
+    let failures = compare(cases, &go);
     assert!(
         failures.is_empty(),
         "{} of {} cases differ from Go:\n{}",
@@ -274,15 +279,5 @@ fn default_templates_match_go() {
             }
         }
     }
-    let Some(go) = run_go(&cases) else {
-        return;
-    };
-    let failures = compare(&cases, &go);
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ from Go:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_agree_with_go(&cases);
 }
