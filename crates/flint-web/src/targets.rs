@@ -65,9 +65,23 @@ struct TargetsData {
     dropped_target_counts: BTreeMap<String, usize>,
 }
 
-/// The scrape URL with the host replaced by the external URL's when it is a loopback name
-/// (Prometheus's `globalUrl`); kept as is otherwise.
-fn global_url(url: &str, _external: &str) -> String {
+/// The scrape URL as seen from elsewhere (Prometheus's `globalUrl`): a loopback host is
+/// replaced by this machine's host name.
+fn global_url(url: &str) -> String {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let host = HOST.get_or_init(|| {
+        std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_default()
+    });
+    if host.is_empty() {
+        return url.to_string();
+    }
+    for lo in ["://localhost:", "://127.0.0.1:", "://[::1]:"] {
+        if let Some(i) = url.find(lo) {
+            return format!("{}://{host}:{}", &url[..i], &url[i + lo.len()..]);
+        }
+    }
     url.to_string()
 }
 
@@ -98,7 +112,7 @@ async fn targets(
                     labels: label_map(&t.labels),
                     scrape_pool: jt.job.clone(),
                     scrape_url: t.url.clone(),
-                    global_url: global_url(&t.url, &s.external_url),
+                    global_url: global_url(&t.url),
                     last_error: h.last_error.clone(),
                     last_scrape: h.last_scrape.map_or_else(|| ZERO.to_string(), rfc3339),
                     last_scrape_duration: h.last_scrape_duration.as_secs_f64(),

@@ -1,0 +1,161 @@
+//! Lifecycle, status and target endpoints; the JSON envelope.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+
+use flint_config::{LoadOptions, load_str};
+use flint_web::{AppState, router, serve};
+use tokio_util::sync::CancellationToken;
+
+async fn start(
+    lifecycle: bool,
+) -> (
+    String,
+    Arc<AtomicBool>,
+    tokio::sync::mpsc::Receiver<flint_web::ReloadRequest>,
+) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let cfg = load_str(
+        "scrape_configs:\n  - job_name: j\n    basic_auth: {username: u, password: pw}\n",
+        LoadOptions::default(),
+    )
+    .unwrap();
+    let registry = flint_client::Registry::new();
+    let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
+        storage: Arc::new(flint_storage::memory::MemStorage::new()),
+        registry: registry.clone(),
+        offset_seed: 0,
+    });
+    scrape
+        .apply_config(cfg.scrape_configs.clone())
+        .await
+        .unwrap();
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let ready = Arc::new(AtomicBool::new(false));
+    let state = AppState {
+        registry,
+        scrape,
+        config: Arc::new(RwLock::new(Arc::new(cfg))),
+        flags: Arc::new(BTreeMap::from([(
+            "web.enable-lifecycle".to_string(),
+            lifecycle.to_string(),
+        )])),
+        ready: ready.clone(),
+        lifecycle,
+        reload: tx,
+        quit: CancellationToken::new(),
+        external_url: String::new(),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener, router(state), CancellationToken::new()));
+    (format!("http://{addr}"), ready, rx)
+}
+
+#[tokio::test]
+async fn lifecycle_endpoints() {
+    let (base, ready, mut rx) = start(true).await;
+    let c = reqwest::Client::new();
+    assert_eq!(
+        c.get(format!("{base}/-/healthy"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.get(format!("{base}/-/ready"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    ready.store(true, Ordering::SeqCst);
+    assert_eq!(
+        c.get(format!("{base}/-/ready"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    tokio::spawn(async move {
+        let reply = rx.recv().await.unwrap();
+        reply.send(Err("bad config".into())).unwrap();
+    });
+    let r = c.post(format!("{base}/-/reload")).send().await.unwrap();
+    assert_eq!(r.status(), 500);
+    assert!(r.text().await.unwrap().contains("bad config"));
+    let (base, _, _) = start(false).await;
+    assert_eq!(
+        c.post(format!("{base}/-/reload"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+}
+
+#[tokio::test]
+async fn api_envelopes() {
+    let (base, _, _) = start(false).await;
+    let get = |p: &str| {
+        let url = format!("{base}{p}");
+        async move { reqwest::get(url).await.unwrap() }
+    };
+    let v = get("/api/v1/status/config")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .parse::<serde_json::Value>()
+        .unwrap();
+    assert_eq!(v["status"], "success");
+    assert!(
+        v["data"]["yaml"]
+            .as_str()
+            .unwrap()
+            .contains("password: <secret>")
+    );
+    let v = get("/api/v1/status/flags")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .parse::<serde_json::Value>()
+        .unwrap();
+    assert_eq!(v["data"]["web.enable-lifecycle"], "false");
+    let v = get("/api/v1/targets")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .parse::<serde_json::Value>()
+        .unwrap();
+    assert_eq!(v["data"]["activeTargets"], serde_json::json!([]));
+    assert_eq!(v["data"]["droppedTargetCounts"]["j"], 0);
+    let r = get("/api/v1/targets/metadata?match_target=job").await;
+    assert_eq!(r.status(), 400);
+    let v = r
+        .text()
+        .await
+        .unwrap()
+        .parse::<serde_json::Value>()
+        .unwrap();
+    assert_eq!(v["status"], "error");
+    assert_eq!(v["errorType"], "bad_data");
+    let v = get("/api/v1/metadata")
+        .await
+        .text()
+        .await
+        .unwrap()
+        .parse::<serde_json::Value>()
+        .unwrap();
+    assert_eq!(v["data"], serde_json::json!({}));
+    let m = get("/metrics").await.text().await.unwrap();
+    assert!(m.contains("prometheus_target_scrape_pools_total"), "{m}");
+}
