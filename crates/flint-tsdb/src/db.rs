@@ -325,7 +325,11 @@ impl DbInner {
         }
         // Wait for background work to stop at its next check.
         let _g = self.compaction.lock().unwrap_or_else(|p| p.into_inner());
-        let flushed = self.head.flush_chunks();
+        let flushed = if self.read_only {
+            Ok(())
+        } else {
+            self.head.persist_open_chunks()
+        };
         let closed = self.wal.close();
         info!(dir = %self.dir.display(), "TSDB closed.");
         flushed.and(closed)

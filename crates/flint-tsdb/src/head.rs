@@ -115,6 +115,8 @@ pub struct Head {
     num_chunks: AtomicI64,
     /// Deleted intervals by series reference.
     deleted: RwLock<Tombstones>,
+    /// Buffers of finished appenders.
+    appender_pool: std::sync::Mutex<Vec<appender::Buffers>>,
     /// What the head did.
     pub stats: HeadStats,
 }
@@ -143,6 +145,7 @@ impl Head {
             min_valid_time: AtomicI64::new(i64::MIN),
             num_chunks: AtomicI64::new(0),
             deleted: RwLock::default(),
+            appender_pool: std::sync::Mutex::default(),
             stats: HeadStats::default(),
         })
     }
@@ -437,6 +440,30 @@ impl Head {
     /// Calls `f` on every series.
     pub fn for_each_series(&self, f: impl FnMut(&Arc<MemSeries>)) {
         self.series.for_each(f);
+    }
+
+    /// Writes every open chunk to the head-chunk files (at close: a restart then finds every
+    /// sample in m-mapped chunks and re-appends nothing from the WAL; replay reopens the
+    /// partial chunks).
+    pub fn persist_open_chunks(&self) -> Result<()> {
+        let mut first_err = None;
+        self.series.for_each(|s| {
+            let mut state = s.lock();
+            let Some(open) = state.open.take() else {
+                return;
+            };
+            match self.write_chunk(s.r, CutChunk { chunk: open }) {
+                Ok(chunk) => state.push_mmapped(chunk),
+                Err(e) => {
+                    first_err.get_or_insert(e);
+                }
+            }
+        });
+        match first_err {
+            None => self.flush_chunks(),
+            Some(flint_storage::AppendError::Storage(e)) => Err(e.into()),
+            Some(e) => Err(crate::error::Error::corrupt("head chunks", e.to_string())),
+        }
     }
 
     /// Flushes buffered head chunks to the OS.

@@ -14,6 +14,14 @@ impl BitWriter {
         BitWriter { bytes, free: 0 }
     }
 
+    /// A writer that continues right after the first `bits` bits of `bytes` (later bytes
+    /// are dropped, the unused bits of the last byte must be zero).
+    pub fn resume(mut bytes: Vec<u8>, bits: usize) -> Self {
+        bytes.truncate(bits.div_ceil(8));
+        let free = ((8 - bits % 8) % 8) as u8;
+        BitWriter { bytes, free }
+    }
+
     /// The bytes written so far; a partial last byte is padded with zero bits.
     pub fn bytes(&self) -> &[u8] {
         &self.bytes
@@ -113,6 +121,11 @@ impl<'a> BitReader<'a> {
     /// A reader over `bytes`, starting at bit `0`.
     pub fn new(bytes: &'a [u8]) -> Self {
         BitReader { bytes, pos: 0 }
+    }
+
+    /// Bits read so far.
+    pub fn position(&self) -> usize {
+        self.pos
     }
 
     /// Bits not read yet.

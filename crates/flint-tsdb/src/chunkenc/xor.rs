@@ -59,8 +59,11 @@ pub struct XorAppender {
 
 impl Default for XorAppender {
     fn default() -> Self {
+        // Room for a typical chunk up front, as Prometheus allocates (no regrowth per sample).
+        let mut bytes = Vec::with_capacity(128);
+        bytes.extend_from_slice(&[0; HEADER_BYTES]);
         XorAppender {
-            w: BitWriter::from_bytes(vec![0; HEADER_BYTES]),
+            w: BitWriter::from_bytes(bytes),
             num: 0,
             t: 0,
             t_delta: 0,
@@ -75,6 +78,41 @@ impl XorAppender {
     /// An empty chunk.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An appender continuing an existing chunk (a head chunk reopened after a restart), its
+    /// state rebuilt by reading the chunk to its end: the bytes appended afterwards are those
+    /// of an appender that never stopped. Also returns the timestamp of sample `nth`
+    /// (0-based), if the chunk has that many.
+    pub fn from_chunk(bytes: Vec<u8>, nth: usize) -> Result<(XorAppender, Option<i64>)> {
+        let mut it = XorIterator::new(&bytes);
+        let mut nth_t = None;
+        let mut i = 0;
+        for s in it.by_ref() {
+            let s = s?;
+            if i == nth {
+                nth_t = Some(s.t);
+            }
+            i += 1;
+        }
+        let window_set = it.window;
+        let (num, t, t_delta, v) = (it.read, it.t, it.t_delta, it.v);
+        let bits = HEADER_BYTES * 8 + it.r.position();
+        let (leading, trailing) = if window_set {
+            (it.leading, it.trailing)
+        } else {
+            (NO_LEADING, 0)
+        };
+        let app = XorAppender {
+            w: BitWriter::resume(bytes, bits),
+            num,
+            t,
+            t_delta,
+            v,
+            leading,
+            trailing,
+        };
+        Ok((app, nth_t))
     }
 
     /// Samples appended so far.
@@ -209,6 +247,8 @@ pub struct XorIterator<'a> {
     v: f64,
     leading: u8,
     trailing: u8,
+    /// A value window (leading/trailing zeros) was read.
+    window: bool,
     failed: bool,
 }
 
@@ -227,6 +267,7 @@ impl<'a> XorIterator<'a> {
             v: 0.0,
             leading: 0,
             trailing: 0,
+            window: false,
             failed: false,
         }
     }
@@ -302,6 +343,7 @@ impl<'a> XorIterator<'a> {
                 return Err(corrupt("leading and significant bits exceed 64"));
             }
             self.trailing = 64 - self.leading - significant;
+            self.window = true;
         }
         let significant = 64 - self.leading - self.trailing;
         let bits = self.r.read_bits(significant).ok_or_else(truncated)?;
@@ -346,6 +388,37 @@ mod tests {
             app.append(*t, *v).unwrap();
         }
         app.into_chunk()
+    }
+
+    #[test]
+    fn a_reopened_chunk_continues_bit_for_bit() {
+        let samples: Vec<(i64, f64)> = (0..100)
+            .map(|i| (1000 + i * 15_000 + (i % 3), ((i * 37) % 11) as f64 * 0.25))
+            .collect();
+        let mut whole = XorAppender::new();
+        for (t, v) in &samples {
+            whole.append(*t, *v).unwrap();
+        }
+        for cut in [1, 2, 3, 17, 60, 99] {
+            let mut first = XorAppender::new();
+            for (t, v) in &samples[..cut] {
+                first.append(*t, *v).unwrap();
+            }
+            let bytes = first.into_chunk().bytes().to_vec();
+            let (mut resumed, nth) = XorAppender::from_chunk(bytes, 0).unwrap();
+            assert_eq!(nth, Some(samples[0].0));
+            for (t, v) in &samples[cut..] {
+                resumed.append(*t, *v).unwrap();
+            }
+            assert_eq!(
+                resumed.chunk().bytes(),
+                whole.chunk().bytes(),
+                "cut at {cut}"
+            );
+        }
+        let (empty, nth) =
+            XorAppender::from_chunk(XorAppender::new().chunk().bytes().to_vec(), 0).unwrap();
+        assert_eq!((empty.num_samples(), nth), (0, None));
     }
 
     #[test]

@@ -284,19 +284,24 @@ fn a_query_that_hits_a_corrupt_chunk_quarantines_its_block() {
 #[test]
 fn a_corrupt_wal_is_repaired_and_counted() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(dir.path(), opts()).unwrap();
+    let o = DbOptions {
+        no_lockfile: true,
+        ..opts()
+    };
+    let db = Db::open(dir.path(), o.clone()).unwrap();
     for t in 0..200 {
         let mut app = db.appender();
         app.append(None, &series(0), t * 1000, t as f64).unwrap();
         app.commit().unwrap();
     }
-    drop(db);
+    // A crash: nothing is flushed at close.
+    std::mem::forget(db);
     let seg = dir.path().join("wal").join("00000000");
     let mut bytes = std::fs::read(&seg).unwrap();
     let at = 3000; // Inside the records (the last page is zero-padded to 32 KiB).
     bytes[at] ^= 0x55;
     std::fs::write(&seg, bytes).unwrap();
-    let db = Db::open(dir.path(), opts()).unwrap();
+    let db = Db::open(dir.path(), o.clone()).unwrap();
     assert_eq!(db.metrics().wal_corruptions.load(Ordering::Relaxed), 1);
     let got = select(&db, i64::MIN, i64::MAX, &[]);
     let n = got[0].1.len();
@@ -316,7 +321,7 @@ fn a_corrupt_wal_is_repaired_and_counted() {
     app.append(None, &series(0), 500_000, 1.0).unwrap();
     app.commit().unwrap();
     drop(db);
-    let db = Db::open(dir.path(), opts()).unwrap();
+    let db = Db::open(dir.path(), o).unwrap();
     assert_eq!(select(&db, i64::MIN, i64::MAX, &[])[0].1.len(), n + 1);
     assert_eq!(db.metrics().wal_corruptions.load(Ordering::Relaxed), 0);
 }
@@ -385,4 +390,29 @@ fn walk(p: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+#[test]
+fn a_clean_restart_replays_no_sample_and_keeps_chunks_full() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), opts()).unwrap();
+    fill(&db, 4, 0, 50 * 15_000, 15_000);
+    drop(db);
+    let db = Db::open(dir.path(), opts()).unwrap();
+    assert_eq!(
+        db.replay_stats().samples,
+        0,
+        "every sample was in a head chunk"
+    );
+    assert_eq!(db.replay_stats().reopened_chunks, 4);
+    fill(&db, 4, 50 * 15_000, 100 * 15_000, 15_000);
+    drop(db);
+    let db = Db::open(dir.path(), opts()).unwrap();
+    let want = expected(4, 0, 100 * 15_000, 15_000);
+    assert_eq!(sorted(select(&db, i64::MIN, i64::MAX, &[])), want);
+    // One chunk of 100 samples per series, not two halves.
+    let s = db.head().series(1).unwrap();
+    let st = s.lock();
+    assert!(st.mmapped.is_empty());
+    assert_eq!(st.open.as_ref().map(|c| c.app.num_samples()), Some(100));
 }

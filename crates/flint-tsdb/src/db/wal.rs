@@ -23,11 +23,13 @@ pub(crate) struct WalStats {
     pub records: AtomicU64,
 }
 
-/// The open WAL (absent until replay finished and after close).
+/// The open WAL (absent until replay finished and after close), with the buffers records are
+/// encoded in (reused: no allocation per commit).
 #[derive(Debug)]
 pub(crate) struct WalLog {
     dir: PathBuf,
     writer: Mutex<Option<Writer>>,
+    buffers: Mutex<(Vec<u8>, Vec<u8>)>,
     pub(crate) stats: WalStats,
 }
 
@@ -36,6 +38,7 @@ impl WalLog {
         WalLog {
             dir: dir.to_owned(),
             writer: Mutex::new(None),
+            buffers: Mutex::new((Vec::new(), Vec::new())),
             stats: WalStats::default(),
         }
     }
@@ -111,20 +114,28 @@ pub(crate) struct WalHandle(pub(crate) Arc<WalLog>);
 
 impl WalSink for WalHandle {
     fn log(&self, series: &[RefSeries], samples: &[RefSample]) -> Result<()> {
-        let mut series_rec = Vec::new();
-        let mut samples_rec = Vec::new();
+        // Encoding happens under its own lock, so one commit encodes while another writes.
+        let mut bufs = self.0.buffers.lock().unwrap_or_else(|p| p.into_inner());
+        let (series_rec, samples_rec) = &mut *bufs;
+        series_rec.clear();
+        samples_rec.clear();
         if !series.is_empty() {
-            record::series(series, &mut series_rec);
+            record::series(series, series_rec);
         }
         if !samples.is_empty() {
-            record::samples(samples, &mut samples_rec);
+            record::samples(samples, samples_rec);
         }
-        match (series_rec.is_empty(), samples_rec.is_empty()) {
+        let res = match (series_rec.is_empty(), samples_rec.is_empty()) {
             (true, true) => Ok(()),
-            (false, true) => self.0.write(&[&series_rec]),
-            (true, false) => self.0.write(&[&samples_rec]),
-            (false, false) => self.0.write(&[&series_rec, &samples_rec]),
+            (false, true) => self.0.write(&[series_rec]),
+            (true, false) => self.0.write(&[samples_rec]),
+            (false, false) => self.0.write(&[series_rec, samples_rec]),
+        };
+        // Do not keep a huge buffer from one unusually large commit.
+        if series_rec.capacity() > 1 << 22 {
+            *series_rec = Vec::new();
         }
+        res
     }
 
     fn log_tombstones(&self, stones: &[RefTombstone]) -> Result<()> {

@@ -27,15 +27,31 @@ impl Appendable for Head {
     }
 }
 
+/// Buffers of a finished appender, kept for the next one (no allocation per scrape).
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    samples: Vec<RefSample>,
+    targets: Vec<Arc<MemSeries>>,
+}
+
+/// Appender buffers kept at most (one per concurrent scrape is enough).
+const POOLED: usize = 64;
+
 impl Head {
     /// A new appender (the concrete type behind [`Appendable::appender`]).
     pub fn head_appender(&self) -> HeadAppender<'_> {
+        let bufs = self
+            .appender_pool
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
         HeadAppender {
             head: self,
             min_valid: self.min_valid_time(),
             new_series: Vec::new(),
-            samples: Vec::new(),
-            targets: Vec::new(),
+            samples: bufs.samples,
+            targets: bufs.targets,
             done: false,
         }
     }
@@ -196,6 +212,21 @@ impl Drop for HeadAppender<'_> {
             && let Err(e) = self.discard()
         {
             tracing::warn!(error = %e, "Logging the series of a dropped appender failed.");
+        }
+        let mut samples = std::mem::take(&mut self.samples);
+        let mut targets = std::mem::take(&mut self.targets);
+        if samples.capacity() > 1 << 16 {
+            return; // An outsized batch: let it go.
+        }
+        samples.clear();
+        targets.clear();
+        let mut pool = self
+            .head
+            .appender_pool
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if pool.len() < POOLED {
+            pool.push(Buffers { samples, targets });
         }
     }
 }

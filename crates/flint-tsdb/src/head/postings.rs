@@ -1,9 +1,13 @@
 //! In-memory postings: for each label pair, the sorted references of the series that carry it.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::RwLock;
 
+use super::stripe::U64Hasher;
 use super::symbols::SymbolId;
+
+type IdMap<V> = HashMap<SymbolId, V, BuildHasherDefault<U64Hasher>>;
 
 /// name → value → sorted series references, plus the list of all series.
 ///
@@ -16,7 +20,7 @@ pub struct MemPostings {
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_name: HashMap<SymbolId, HashMap<SymbolId, Vec<u64>>>,
+    by_name: IdMap<IdMap<Vec<u64>>>,
     all: Vec<u64>,
 }
 

@@ -21,9 +21,11 @@ use std::time::{Duration, Instant};
 use tracing::{info, warn};
 
 use super::Head;
-use super::series::{MemSeries, MmappedChunk};
+use super::series::{
+    MemSeries, MmappedChunk, OpenChunk, SAMPLES_PER_CHUNK, chunk_end_time, range_end,
+};
 use super::stripe::U64Hasher;
-use crate::chunkenc::Encoding;
+use crate::chunkenc::{Encoding, XorAppender};
 use crate::error::Result;
 use crate::record::{Record, RefSample, RefSeries, decode_parallel_at};
 use crate::wlog::{self, Reader, RecordPosition, Repair};
@@ -161,6 +163,8 @@ pub struct ReplayStats {
     pub unknown_refs: u64,
     /// Chunks taken from the head-chunk files.
     pub mmapped_chunks: u64,
+    /// Partial chunks written at the last shutdown, open for appends again.
+    pub reopened_chunks: u64,
     /// The WAL corruption that was repaired, if any.
     pub wal_repair: Option<Repair>,
     /// The head-chunk files were corrupt and dropped.
@@ -207,9 +211,51 @@ impl Head {
             self.replay_wal(&ctx, &mut mmapped, &mut stats)?;
             stats.wal_duration = wal_start.elapsed();
         }
+        stats.reopened_chunks = self.reopen_partial_chunks();
         progress.finish();
         stats.duration = start.elapsed();
         Ok(stats)
+    }
+
+    /// Makes the last m-mapped chunk of each series without an open chunk its open chunk
+    /// again when it is not full (it was written at shutdown), so restarts do not leave
+    /// short chunks behind. Returns how many were reopened.
+    fn reopen_partial_chunks(&self) -> u64 {
+        let range = self.options().chunk_range;
+        let full = SAMPLES_PER_CHUNK;
+        let mut n = 0;
+        self.for_each_series(|s| {
+            let mut st = s.lock();
+            let Some(last) = st.mmapped.last().copied() else {
+                return;
+            };
+            if st.open.is_some() || last.num_samples >= full {
+                return;
+            }
+            let Ok(stored) = self.head_chunks().read(last.r) else {
+                return;
+            };
+            if stored.encoding != Encoding::Xor {
+                return;
+            }
+            let quarter = usize::from(full / 4) - 1;
+            let Ok((app, quarter_t)) = XorAppender::from_chunk(stored.data, quarter) else {
+                return;
+            };
+            let mut next_at = range_end(last.min_t, range);
+            if let Some(q) = quarter_t {
+                next_at = chunk_end_time(last.min_t, q, next_at);
+            }
+            st.mmapped.pop();
+            st.open = Some(OpenChunk {
+                app,
+                min_t: last.min_t,
+                max_t: last.max_t,
+                next_at,
+            });
+            n += 1;
+        });
+        n
     }
 
     /// Chunks of the head-chunk files by series reference (those before the head's floor are
@@ -435,7 +481,8 @@ impl Sink<'_> {
         let Some(mut chunks) = self.mmapped.remove(&s.r) else {
             return;
         };
-        chunks.sort_by_key(|c| c.min_t);
+        chunks.sort_by_key(|c| (c.min_t, c.max_t));
+        drop_superseded(&mut chunks);
         if let (Some(first), Some(last)) = (chunks.first(), chunks.last()) {
             self.head.extend_time_range(first.min_t, last.max_t);
         }
@@ -498,4 +545,22 @@ impl Drop for Sink<'_> {
             self.log_loaded(seg);
         }
     }
+}
+
+/// Drops chunks (sorted by start) that a later, longer write of the same chunk supersedes: a
+/// chunk reopened after a restart and written again at the next shutdown is in the files
+/// twice.
+fn drop_superseded(chunks: &mut Vec<MmappedChunk>) {
+    let mut kept: Vec<MmappedChunk> = Vec::with_capacity(chunks.len());
+    for c in chunks.drain(..) {
+        match kept.last_mut() {
+            Some(prev) if c.min_t <= prev.max_t => {
+                if (c.max_t, c.num_samples) >= (prev.max_t, prev.num_samples) {
+                    *prev = c;
+                }
+            }
+            _ => kept.push(c),
+        }
+    }
+    *chunks = kept;
 }

@@ -201,7 +201,7 @@ pub fn range_end(t: i64, chunk_range: i64) -> i64 {
 /// Estimates when a chunk started at `start` should end so that it fills up evenly before the
 /// range end `max_t`, given that it reached a quarter of its target at `cur` (Prometheus's
 /// `computeChunkEndTime` with a ratio of 4).
-fn chunk_end_time(start: i64, cur: i64, max_t: i64) -> i64 {
+pub(crate) fn chunk_end_time(start: i64, cur: i64, max_t: i64) -> i64 {
     let n = (max_t - start) as f64 / ((cur - start + 1) as f64 * 4.0);
     if n <= 1.0 {
         return max_t;

@@ -23,9 +23,61 @@ impl Hasher for U64Hasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
 }
 
 type Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
+
+/// Hasher for series references, which are allocated sequentially and looked up in scrape
+/// order. A stripe holds runs of consecutive references; the hash's low bits are the
+/// reference's dense position within its stripe (the stripe-selecting bits removed), so a run
+/// fills neighbouring buckets and runs do not collide; the top bits, which the hash table uses
+/// as tags, are mixed.
+#[derive(Default)]
+pub struct RefHasher {
+    stripe_bits: u32,
+    hash: u64,
+}
+
+impl Hasher for RefHasher {
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(self.hash << 8 | u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, r: u64) {
+        const LOW: u64 = (1 << 57) - 1;
+        let run = RUN_BITS;
+        let dense = (r >> (run + self.stripe_bits)) << run | (r & ((1 << run) - 1));
+        self.hash = (dense & LOW) | (r.wrapping_mul(0x9E37_79B9_7F4A_7C15) & !LOW);
+    }
+}
+
+/// Builds [`RefHasher`]s for a given number of stripes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RefBuild {
+    stripe_bits: u32,
+}
+
+impl std::hash::BuildHasher for RefBuild {
+    type Hasher = RefHasher;
+    fn build_hasher(&self) -> RefHasher {
+        RefHasher {
+            stripe_bits: self.stripe_bits,
+            hash: 0,
+        }
+    }
+}
+
+type RefMap<V> = HashMap<u64, V, RefBuild>;
+
+/// Runs of 2^RUN_BITS consecutive references share a stripe of the reference map.
+const RUN_BITS: u32 = 6;
 
 #[derive(Default)]
 struct HashStripe {
@@ -37,7 +89,7 @@ struct HashStripe {
 
 /// Series by reference and by label hash, each split into `n` independently locked stripes.
 pub struct StripeSeries {
-    by_ref: Box<[RwLock<Map<Arc<MemSeries>>>]>,
+    by_ref: Box<[RwLock<RefMap<Arc<MemSeries>>>]>,
     by_hash: Box<[RwLock<HashStripe>]>,
     mask: u64,
 }
@@ -63,20 +115,32 @@ impl StripeSeries {
     pub fn new(stripes: usize) -> Self {
         let n = stripes.max(1).next_power_of_two();
         StripeSeries {
-            by_ref: (0..n).map(|_| RwLock::default()).collect(),
+            by_ref: (0..n)
+                .map(|_| {
+                    RwLock::new(RefMap::with_hasher(RefBuild {
+                        stripe_bits: n.trailing_zeros(),
+                    }))
+                })
+                .collect(),
             by_hash: (0..n).map(|_| RwLock::default()).collect(),
             mask: n as u64 - 1,
         }
     }
 
     fn stripe(&self, key: u64) -> usize {
-        // Mix so sequential references spread over stripes.
+        // Mix so label hashes spread over stripes.
         (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 40 & self.mask) as usize
+    }
+
+    /// Runs of consecutive references share a stripe: a scrape's series (created together)
+    /// touch few stripes and neighbouring buckets.
+    fn ref_stripe(&self, r: u64) -> usize {
+        (r >> RUN_BITS & self.mask) as usize
     }
 
     /// The series with reference `r`.
     pub fn get_by_ref(&self, r: u64) -> Option<Arc<MemSeries>> {
-        read(&self.by_ref[self.stripe(r)]).get(&r).cloned()
+        read(&self.by_ref[self.ref_stripe(r)]).get(&r).cloned()
     }
 
     /// The series with label hash `hash` whose interned labels equal `labels`.
@@ -105,13 +169,13 @@ impl StripeSeries {
                 .push(series.clone()),
         }
         drop(stripe);
-        write(&self.by_ref[self.stripe(series.r)]).insert(series.r, series.clone());
+        write(&self.by_ref[self.ref_stripe(series.r)]).insert(series.r, series.clone());
         (series, true)
     }
 
     /// Removes the series with reference `r`.
     pub fn remove(&self, series: &MemSeries) {
-        write(&self.by_ref[self.stripe(series.r)]).remove(&series.r);
+        write(&self.by_ref[self.ref_stripe(series.r)]).remove(&series.r);
         let mut stripe = write(&self.by_hash[self.stripe(series.hash)]);
         let HashStripe { first, collisions } = &mut *stripe;
         if first.get(&series.hash).is_some_and(|s| s.r == series.r) {

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use flint_model::Labels;
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
 
 /// A symbol id.
 pub type SymbolId = u32;
 
 #[derive(Debug, Default)]
 struct Table {
-    ids: HashMap<Arc<str>, SymbolId>,
+    ids: HashMap<Arc<str>, SymbolId, Xxh3DefaultBuilder>,
     strings: Vec<Arc<str>>,
     /// The last snapshot handed out, reused while no string was added.
     snapshot: Option<Arc<[Arc<str>]>>,

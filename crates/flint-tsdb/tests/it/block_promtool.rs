@@ -203,5 +203,31 @@ fn flint_reads_promtool_blocks() {
     let q = blocks[0].querier(i64::MIN, i64::MAX).unwrap();
     let (jobs, _) = q.label_values("job", &[], 0).unwrap();
     assert_eq!(jobs, ["api", "cache", "db", "web"]);
+
+    // The same through a database over promtool's output directory: blocks merged.
+    let db =
+        flint_tsdb::Db::open(&dir.path().join("blocks"), flint_tsdb::DbOptions::default()).unwrap();
+    let q = db.querier(i64::MIN, i64::MAX).unwrap();
+    let mut set = q.select(true, None, &[]);
+    let mut got = BTreeSet::new();
+    while let Some(s) = set.next_series() {
+        let s = s.unwrap();
+        let mut it = s.iterator();
+        while it.next() == ValueType::Float {
+            let (t, v) = it.at();
+            assert!(
+                got.insert((s.labels().clone(), t, v.to_bits())),
+                "duplicate sample"
+            );
+        }
+    }
+    let all: BTreeSet<Sample> = data
+        .iter()
+        .flat_map(|(l, s)| s.iter().map(|(t, v)| (l.clone(), *t, v.to_bits())))
+        .collect();
+    assert!(
+        got == all,
+        "the database returns exactly promtool's samples"
+    );
     eprintln!("flint read {} promtool blocks identically", blocks.len());
 }
