@@ -87,13 +87,11 @@ impl XorAppender {
     pub fn from_chunk(bytes: Vec<u8>, nth: usize) -> Result<(XorAppender, Option<i64>)> {
         let mut it = XorIterator::new(&bytes);
         let mut nth_t = None;
-        let mut i = 0;
-        for s in it.by_ref() {
+        for (i, s) in it.by_ref().enumerate() {
             let s = s?;
             if i == nth {
                 nth_t = Some(s.t);
             }
-            i += 1;
         }
         let window_set = it.window;
         let (num, t, t_delta, v) = (it.read, it.t, it.t_delta, it.v);
