@@ -89,24 +89,26 @@ impl Shared {
         true
     }
 
-    fn route_alert(self: &Arc<Self>, tree: &Arc<RouteNode>, alert: &Arc<Alert>, now: Millis) {
+    fn route_alert(
+        self: &Arc<Self>,
+        tree: &Arc<RouteNode>,
+        alert: &Arc<Alert>,
+        now: Millis,
+        groups: &mut HashMap<GroupId, Arc<AggrGroup>>,
+    ) {
         for r in tree.matching(&alert.labels) {
             let labels = r.group_labels(&alert.labels);
             let id = (r.id.clone(), Fingerprint::of(&labels));
-            let mut groups = self.groups();
-            let g = match groups.get(&id) {
-                Some(g) => g.clone(),
-                None => {
-                    let g = Arc::new(AggrGroup::new(r.clone(), labels, self.cancel.child_token()));
-                    groups.insert(id, g.clone());
-                    (self.on_groups_changed)(groups.len());
-                    // The first alert goes in before the timer starts.
-                    g.insert(alert.clone(), now);
-                    tokio::spawn(g.clone().run(self.clone()));
-                    continue;
-                }
-            };
+            if let Some(g) = groups.get(&id) {
+                g.insert(alert.clone(), now);
+                continue;
+            }
+            let g = Arc::new(AggrGroup::new(r.clone(), labels, self.cancel.child_token()));
+            groups.insert(id, g.clone());
+            (self.on_groups_changed)(groups.len());
+            // The first alert goes in before the timer starts.
             g.insert(alert.clone(), now);
+            tokio::spawn(g.run(self.clone()));
         }
     }
 }
@@ -171,8 +173,9 @@ impl Dispatcher {
     fn process(&self, batch: &[Arc<Alert>]) {
         let tree = self.shared.tree();
         let now = self.shared.clock.now();
+        let mut groups = self.shared.groups();
         for a in batch {
-            self.shared.route_alert(&tree, a, now);
+            self.shared.route_alert(&tree, a, now, &mut groups);
         }
     }
 

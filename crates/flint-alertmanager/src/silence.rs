@@ -135,11 +135,58 @@ struct Entry {
 
 type MatchCache = HashMap<Fingerprint, (u64, Vec<String>)>;
 
+/// Silences by one of their `name="value"` matchers (an alert can only match a silence if it
+/// has that label value), plus those without such a matcher, which every alert must check.
+#[derive(Debug, Default)]
+struct Index {
+    version: u64,
+    by_label: HashMap<String, HashMap<String, Vec<String>>>,
+    scan: Vec<String>,
+}
+
+impl Index {
+    fn build(entries: &HashMap<String, Entry>, version: u64, now: Millis) -> Index {
+        let mut idx = Index {
+            version,
+            ..Index::default()
+        };
+        for e in entries.values() {
+            if e.silence.state(now) == SilenceState::Expired {
+                continue;
+            }
+            let key =
+                e.silence.matchers.iter().find(|m| {
+                    m.match_type() == flint_model::MatchType::Equal && !m.value().is_empty()
+                });
+            match key {
+                Some(m) => idx
+                    .by_label
+                    .entry(m.name().to_string())
+                    .or_default()
+                    .entry(m.value().to_string())
+                    .or_default()
+                    .push(e.silence.id.clone()),
+                None => idx.scan.push(e.silence.id.clone()),
+            }
+        }
+        idx
+    }
+
+    fn candidates<'a>(&'a self, labels: &'a Labels) -> impl Iterator<Item = &'a String> + 'a {
+        labels
+            .iter()
+            .filter_map(|l| self.by_label.get(&*l.name).and_then(|v| v.get(&*l.value)))
+            .flatten()
+            .chain(self.scan.iter())
+    }
+}
+
 /// The silence store.
 pub struct Silences {
     entries: RwLock<HashMap<String, Entry>>,
     version: AtomicU64,
     cache: Mutex<MatchCache>,
+    index: RwLock<Index>,
     clock: Clock,
     retention: Millis,
     limits: Limits,
@@ -176,6 +223,10 @@ impl Silences {
             entries: RwLock::new(HashMap::new()),
             version: AtomicU64::new(0),
             cache: Mutex::new(HashMap::new()),
+            index: RwLock::new(Index {
+                version: u64::MAX,
+                ..Index::default()
+            }),
             clock,
             retention,
             limits,
@@ -325,12 +376,7 @@ impl Silences {
         let matching = match matching {
             Some(m) => m,
             None => {
-                let ids: Vec<String> = entries
-                    .values()
-                    .filter(|e| e.silence.state(now) != SilenceState::Expired)
-                    .filter(|e| matches_all(&e.silence.matchers, labels))
-                    .map(|e| e.silence.id.clone())
-                    .collect();
+                let ids = self.matching_ids(&entries, labels, version, now);
                 let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
                 cache.insert(fp, (version, ids.clone()));
                 ids
@@ -346,6 +392,36 @@ impl Silences {
             .collect();
         active.sort();
         active
+    }
+
+    /// IDs of the unexpired silences whose matchers all match `labels`, found through the
+    /// index (rebuilt when the silences changed).
+    fn matching_ids(
+        &self,
+        entries: &HashMap<String, Entry>,
+        labels: &Labels,
+        version: u64,
+        now: Millis,
+    ) -> Vec<String> {
+        let stale = self.index.read().unwrap_or_else(|p| p.into_inner()).version != version;
+        if stale {
+            *self.index.write().unwrap_or_else(|p| p.into_inner()) =
+                Index::build(entries, version, now);
+        }
+        let idx = self.index.read().unwrap_or_else(|p| p.into_inner());
+        let mut ids: Vec<String> = idx
+            .candidates(labels)
+            .filter(|id| {
+                entries.get(*id).is_some_and(|e| {
+                    e.silence.state(now) != SilenceState::Expired
+                        && matches_all(&e.silence.matchers, labels)
+                })
+            })
+            .cloned()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 
     /// Forgets the cached matches of alerts that are gone.
@@ -369,6 +445,28 @@ impl Silences {
             c[e.silence.state(now) as usize] += 1;
         }
         c
+    }
+
+    /// Merges a silence from a peer or a snapshot: kept unless the local copy was updated
+    /// later (idempotent and commutative, as gossip needs). Returns whether it changed state.
+    pub fn merge(&self, sil: Silence, expires_at: Millis) -> bool {
+        let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
+        if entries
+            .get(&sil.id)
+            .is_some_and(|e| e.silence.updated_at >= sil.updated_at)
+        {
+            return false;
+        }
+        entries.insert(
+            sil.id.clone(),
+            Entry {
+                silence: sil,
+                expires_at,
+            },
+        );
+        drop(entries);
+        self.changed();
+        true
     }
 
     /// Drops silences past their retention; returns how many.

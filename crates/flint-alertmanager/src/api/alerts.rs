@@ -5,6 +5,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flint_model::{Labels, Matcher};
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use super::{ApiState, bad_request, json};
@@ -12,17 +14,69 @@ use crate::alert::{Alert, Fingerprint};
 use crate::matchers::{matches_all, parse_matchers};
 use crate::time::{ZERO_TIME, parse_rfc3339};
 
+/// Label or annotation pairs, borrowed from the request body where no unescaping is needed.
+struct Pairs<'a>(Vec<(Cow<'a, str>, Cow<'a, str>)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Pairs<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Pairs<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of strings")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut m: M,
+            ) -> Result<Pairs<'a>, M::Error> {
+                let mut v = Vec::with_capacity(m.size_hint().unwrap_or(8));
+                while let Some((k, val)) = m.next_entry::<Borrowed<'a>, Borrowed<'a>>()? {
+                    v.push((k.0, val.0));
+                }
+                Ok(Pairs(v))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// A string borrowed from the input when possible.
+struct Borrowed<'a>(Cow<'a, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Borrowed<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = Borrowed<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Borrowed<'a>, E> {
+                Ok(Borrowed(Cow::Borrowed(s)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Borrowed<'a>, E> {
+                Ok(Borrowed(Cow::Owned(s.to_string())))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Borrowed<'a>, E> {
+                Ok(Borrowed(Cow::Owned(s)))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
+    }
+}
+
 #[derive(Deserialize)]
-struct PostableAlert {
-    labels: std::collections::BTreeMap<String, String>,
-    #[serde(default)]
-    annotations: Option<std::collections::BTreeMap<String, String>>,
+struct PostableAlert<'a> {
+    #[serde(borrow)]
+    labels: Pairs<'a>,
+    #[serde(default, borrow)]
+    annotations: Option<Pairs<'a>>,
     #[serde(default, rename = "startsAt")]
     starts_at: Option<String>,
     #[serde(default, rename = "endsAt")]
     ends_at: Option<String>,
-    #[serde(default, rename = "generatorURL")]
-    generator_url: Option<String>,
+    #[serde(default, rename = "generatorURL", borrow)]
+    generator_url: Option<Borrowed<'a>>,
 }
 
 fn parse_time(s: &Option<String>, field: &str) -> Result<i64, String> {
@@ -36,7 +90,7 @@ fn parse_time(s: &Option<String>, field: &str) -> Result<i64, String> {
 /// POST `/api/v2/alerts`: validates each alert like upstream, stores the valid ones, and
 /// answers 400 with the joined errors when any was invalid.
 pub(super) async fn post(State(st): State<ApiState>, body: Bytes) -> Response {
-    let posted: Vec<PostableAlert> = match serde_json::from_slice(&body) {
+    let posted: Vec<PostableAlert<'_>> = match serde_json::from_slice(&body) {
         Ok(p) => p,
         Err(e) => return bad_request(&format!("parsing alerts body: {e}")),
     };
@@ -55,21 +109,22 @@ pub(super) async fn post(State(st): State<ApiState>, body: Bytes) -> Response {
             Ok(t) => t,
             Err(e) => return bad_request(&e),
         };
-        let mut a = Alert {
-            labels: Labels::from_pairs(
-                p.labels
-                    .iter()
-                    .map(|(k, v)| (interner.intern(k), interner.intern(v))),
-            ),
-            annotations: p
+        let (labels, annotations, generator_url) = interner.with(|intern| {
+            let labels = Labels::from_pairs(p.labels.0.iter().map(|(k, v)| (intern(k), intern(v))));
+            let annotations: std::sync::Arc<[_]> = p
                 .annotations
-                .unwrap_or_default()
-                .iter()
-                .map(|(k, v)| (interner.intern(k), interner.intern(v)))
-                .collect(),
+                .as_ref()
+                .map(|a| a.0.iter().map(|(k, v)| (intern(k), intern(v))).collect())
+                .unwrap_or_else(|| std::sync::Arc::from(Vec::new()));
+            let url = intern(p.generator_url.as_ref().map_or("", |u| &u.0));
+            (labels, annotations, url)
+        });
+        let mut a = Alert {
+            labels,
+            annotations,
             starts_at: starts,
             ends_at: ends,
-            generator_url: interner.intern(p.generator_url.as_deref().unwrap_or("")),
+            generator_url,
             updated_at: now,
             timeout: false,
             fingerprint: Fingerprint(0),

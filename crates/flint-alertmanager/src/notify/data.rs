@@ -22,6 +22,18 @@ pub fn go_time(t: Millis) -> String {
     format!("{body}Z")
 }
 
+/// Go's `regexp.QuoteMeta`: upstream puts the receiver name through it in notification data.
+pub fn quote_meta(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A label set serialised as a JSON object.
 #[derive(Debug, Clone)]
 pub struct KV(pub Vec<(Arc<str>, Arc<str>)>);
@@ -130,7 +142,7 @@ impl Data {
         let label_sets: Vec<_> = out.iter().map(|a| a.labels.0.clone()).collect();
         let ann_sets: Vec<_> = out.iter().map(|a| a.annotations.0.clone()).collect();
         Data {
-            receiver: receiver.to_string(),
+            receiver: quote_meta(receiver),
             status: if firing { "firing" } else { "resolved" },
             alerts: out,
             group_labels: KV::labels(group_labels),
@@ -144,6 +156,12 @@ impl Data {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn receiver_names_are_regex_quoted() {
+        assert_eq!(quote_meta("team-X.pager"), "team-X\\.pager");
+        assert_eq!(quote_meta("plain"), "plain");
+    }
 
     #[test]
     fn go_times() {

@@ -157,3 +157,60 @@ async fn snapshot_round_trip_and_gc() {
     std::fs::write(&path, [0xff, 0xff]).expect("write");
     assert!(t.load_snapshot().is_err());
 }
+
+#[tokio::test(start_paused = true)]
+async fn merge_keeps_the_newest_update() {
+    let now = 1_000 * H;
+    let s = store(now);
+    let mut a = sil("x", &[Matcher::equal("a", "b")], now, now + H);
+    a.updated_at = 5;
+    assert!(s.merge(a.clone(), now + 2 * H));
+    let mut older = a.clone();
+    older.updated_at = 4;
+    older.comment = "old".into();
+    assert!(!s.merge(older, now + 2 * H));
+    assert!(!s.merge(a.clone(), now + 2 * H));
+    assert_eq!(s.get("x").map(|x| x.comment), Some("c".to_string()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn index_finds_equal_and_scan_silences() {
+    let now = 1_000 * H;
+    let s = store(now);
+    let eq = s
+        .set(sil(
+            "",
+            &[
+                Matcher::equal("instance", "a"),
+                Matcher::regex_match("job", "n.*").expect("re"),
+            ],
+            now,
+            now + H,
+        ))
+        .expect("eq");
+    let re = s
+        .set(sil(
+            "",
+            &[Matcher::regex_match("instance", "a|b").expect("re")],
+            now,
+            now + H,
+        ))
+        .expect("re");
+    let labels = Labels::from_pairs([("instance", "a"), ("job", "node")]);
+    let mut want = vec![eq.clone(), re.clone()];
+    want.sort();
+    assert_eq!(s.mutes(Fingerprint::of(&labels), &labels, now), want);
+    let other = Labels::from_pairs([("instance", "b"), ("job", "node")]);
+    assert_eq!(
+        s.mutes(Fingerprint::of(&other), &other, now),
+        vec![re.clone()]
+    );
+    // A new silence invalidates the cache and the index.
+    let third = s
+        .set(sil("", &[Matcher::equal("job", "node")], now, now + H))
+        .expect("third");
+    assert!(
+        s.mutes(Fingerprint::of(&other), &other, now)
+            .contains(&third)
+    );
+}

@@ -21,6 +21,20 @@ impl Interner {
         a
     }
 
+    /// Interns many strings under one lock acquisition.
+    pub fn with<R>(&self, f: impl FnOnce(&mut dyn FnMut(&str) -> Arc<str>) -> R) -> R {
+        let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());
+        let mut intern = |s: &str| -> Arc<str> {
+            if let Some(found) = set.get(s) {
+                return found.clone();
+            }
+            let a: Arc<str> = Arc::from(s);
+            set.insert(a.clone());
+            a
+        };
+        f(&mut intern)
+    }
+
     /// Drops strings only the interner still holds.
     pub fn gc(&self) {
         let mut set = self.set.lock().unwrap_or_else(|p| p.into_inner());

@@ -31,6 +31,13 @@ async fn invalid_alerts_get_upstream_messages() {
     // As upstream, answering a query evaluates silences and inhibitions: the alert is active.
     assert_eq!(all[0]["status"]["state"], "active");
     assert_eq!(all[0]["receivers"], json!([{"name": "r"}]));
+    // Escaped strings are decoded.
+    let (code, _) = s
+        .post_alerts(&json!([{"labels": {"alertname": "q\"uote\n", "x": ""}}]))
+        .await;
+    assert_eq!(code, 200);
+    let q = s.get("/api/v2/alerts?filter=alertname%3D~%22q.*%22").await;
+    assert_eq!(q[0]["labels"], json!({"alertname": "q\"uote\n"}));
     let (code, _) = s.post_alerts(&json!({"not": "a list"})).await;
     assert_eq!(code, 400);
     s.stop().await;
