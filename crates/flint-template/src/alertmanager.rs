@@ -61,6 +61,19 @@ pub fn funcs() -> FuncMap {
             Ok(Value::typed_list(a.to_vec(), "[]string"))
         }),
     );
+    time_funcs(&mut m);
+    m.insert("humanizeDuration", common::humanize_duration_fn());
+    m.insert(
+        "toJson",
+        Func::new(Signature::fixed(A), |a| {
+            crate::json::to_json(a.first().unwrap_or(&Value::Nil)).map(Value::from)
+        }),
+    );
+    m
+}
+
+/// `date`, `tz`, `since` and `now`.
+fn time_funcs(m: &mut FuncMap) {
     m.insert(
         "date",
         Func::new(Signature::fixed(DATE), |a| match a.get(1) {
@@ -95,14 +108,6 @@ pub fn funcs() -> FuncMap {
         "now",
         Func::new(Signature::fixed(NONE), |_| Ok(Value::Time(Time::now()))),
     );
-    m.insert("humanizeDuration", common::humanize_duration_fn());
-    m.insert(
-        "toJson",
-        Func::new(Signature::fixed(A), |a| {
-            crate::json::to_json(a.first().unwrap_or(&Value::Nil)).map(Value::from)
-        }),
-    );
-    m
 }
 
 /// Go's `url.QueryUnescape`.

@@ -398,20 +398,10 @@ fn time_arg(v: &Value) -> Result<&Time, FuncError> {
     }
 }
 
-/// Calls a `time.Time` method.
-pub(crate) fn call_time_method(t: &Time, name: &str, args: &[Value]) -> Result<Value, FuncError> {
-    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+/// The calendar accessors (`Year`, `Month`, …, `Weekday`) and `IsZero`.
+fn civil_method(t: &Time, name: &str) -> Option<Value> {
     let c = || t.civil();
-    Ok(match name {
-        "Format" => Value::from(t.format(arg(0).as_str().unwrap_or(""))),
-        "String" => Value::from(t.to_string()),
-        "Unix" => Value::Int(t.ts.as_second()),
-        "UnixMilli" => Value::Int(t.ts.as_millisecond()),
-        "UnixMicro" => Value::Int(t.ts.as_microsecond()),
-        "UnixNano" => Value::Int(t.unix_nanos() as i64),
-        "UTC" => Value::Time(t.in_location(Location::utc())),
-        "Local" => Value::Time(t.in_location(Location::local())),
-        "Location" => Value::object(LocationValue(t.loc.clone())),
+    Some(match name {
         "Year" => Value::Int(i64::from(c().year())),
         "Month" => Value::object(NamedInt::month(i64::from(c().month()))),
         "Day" => Value::Int(i64::from(c().day())),
@@ -424,6 +414,26 @@ pub(crate) fn call_time_method(t: &Time, name: &str, args: &[Value]) -> Result<V
             c().weekday().to_sunday_zero_offset(),
         ))),
         "IsZero" => Value::Bool(t.is_zero()),
+        _ => return None,
+    })
+}
+
+/// Calls a `time.Time` method.
+pub(crate) fn call_time_method(t: &Time, name: &str, args: &[Value]) -> Result<Value, FuncError> {
+    if let Some(v) = civil_method(t, name) {
+        return Ok(v);
+    }
+    let arg = |i: usize| args.get(i).cloned().unwrap_or_default();
+    Ok(match name {
+        "Format" => Value::from(t.format(arg(0).as_str().unwrap_or(""))),
+        "String" => Value::from(t.to_string()),
+        "Unix" => Value::Int(t.ts.as_second()),
+        "UnixMilli" => Value::Int(t.ts.as_millisecond()),
+        "UnixMicro" => Value::Int(t.ts.as_microsecond()),
+        "UnixNano" => Value::Int(t.unix_nanos() as i64),
+        "UTC" => Value::Time(t.in_location(Location::utc())),
+        "Local" => Value::Time(t.in_location(Location::local())),
+        "Location" => Value::object(LocationValue(t.loc.clone())),
         "Before" => Value::Bool(t.ts < time_arg(&arg(0))?.ts),
         "After" => Value::Bool(t.ts > time_arg(&arg(0))?.ts),
         "Equal" => Value::Bool(t.ts == time_arg(&arg(0))?.ts),

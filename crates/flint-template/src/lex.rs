@@ -384,6 +384,14 @@ impl<'a> Lexer<'a> {
                 self.backup(c);
                 return self.identifier();
             }
+            c => return self.punctuation(c),
+        }
+        Ok(())
+    }
+
+    /// Parentheses and other single characters inside an action.
+    fn punctuation(&mut self, c: char) -> Step {
+        match c {
             '(' => {
                 self.emit(Kind::LeftParen);
                 self.paren_depth += 1;

@@ -181,105 +181,21 @@ fn transition(c: Context, s: &[u8]) -> (Context, usize) {
     match c.state {
         State::Text => t_text(c, s),
         State::Tag => t_tag(c, s),
-        State::AttrName => match eat_attr_name(s, 0) {
-            Ok(i) if i != s.len() => (
-                Context {
-                    state: State::AfterName,
-                    ..c
-                },
-                i,
-            ),
-            Ok(i) => (c, i),
-            Err(_) => (error_ctx(), s.len()),
-        },
-        State::AfterName => {
-            let i = eat_space(s, 0);
-            if i == s.len() {
-                return (c, s.len());
-            }
-            if s[i] != b'=' {
-                return (
-                    Context {
-                        state: State::Tag,
-                        ..c
-                    },
-                    i,
-                );
-            }
-            (
-                Context {
-                    state: State::BeforeValue,
-                    ..c
-                },
-                i + 1,
-            )
-        }
-        State::BeforeValue => {
-            let mut i = eat_space(s, 0);
-            if i == s.len() {
-                return (c, s.len());
-            }
-            let mut delim = Delim::SpaceOrTagEnd;
-            if s[i] == b'\'' {
-                delim = Delim::SingleQuote;
-                i += 1;
-            } else if s[i] == b'"' {
-                delim = Delim::DoubleQuote;
-                i += 1;
-            }
-            (
-                Context {
-                    state: attr_start(c.attr),
-                    delim,
-                    ..c
-                },
-                i,
-            )
-        }
+        State::AttrName => t_attr_name(c, s),
+        State::AfterName => t_after_name(c, s),
+        State::BeforeValue => t_before_value(c, s),
         State::HtmlCmt => match find(s, b"-->") {
             Some(i) => (Context::default(), i + 3),
             None => (c, s.len()),
         },
-        State::Url => {
-            let mut c = c;
-            if s.iter().any(|&b| b == b'#' || b == b'?') {
-                c.url_part = UrlPart::QueryOrFrag;
-            } else if eat_space(s, 0) != s.len() && c.url_part == UrlPart::None {
-                c.url_part = UrlPart::PreQuery;
-            }
-            (c, s.len())
-        }
+        State::Url => t_url(c, s),
         State::Js => t_js(c, s),
         State::JsDqStr | State::JsSqStr | State::JsTmplLit => t_js_str(c, s),
-        State::JsBlockCmt | State::CssBlockCmt => match find(s, b"*/") {
-            Some(i) => (
-                Context {
-                    state: if c.state == State::JsBlockCmt {
-                        State::Js
-                    } else {
-                        State::Css
-                    },
-                    ..c
-                },
-                i + 2,
-            ),
-            None => (c, s.len()),
-        },
+        State::JsBlockCmt | State::CssBlockCmt => {
+            t_comment_end(c, s, find(s, b"*/").map(|i| i + 2))
+        }
         State::JsLineCmt | State::CssLineCmt => {
-            match s.iter().position(|&b| b == b'\n' || b == b'\r') {
-                Some(i) => (
-                    Context {
-                        state: if c.state == State::JsLineCmt {
-                            State::Js
-                        } else {
-                            State::Css
-                        },
-                        ..c
-                    },
-                    i,
-                ),
-                None => (c, s.len()),
-            }
+            t_comment_end(c, s, s.iter().position(|&b| b == b'\n' || b == b'\r'))
         }
         State::Css => t_css(c, s),
         State::CssDqStr | State::CssSqStr => {
@@ -289,17 +205,78 @@ fn transition(c: Context, s: &[u8]) -> (Context, usize) {
                 b'\''
             };
             match end_of_string(s, q) {
-                Some(i) => (
-                    Context {
-                        state: State::Css,
-                        ..c
-                    },
-                    i,
-                ),
+                Some(i) => (with_state(c, State::Css), i),
                 None => (c, s.len()),
             }
         }
         State::Rcdata | State::Attr | State::Srcset | State::Error => (c, s.len()),
+    }
+}
+
+fn with_state(c: Context, state: State) -> Context {
+    Context { state, ..c }
+}
+
+fn t_attr_name(c: Context, s: &[u8]) -> (Context, usize) {
+    match eat_attr_name(s, 0) {
+        Ok(i) if i != s.len() => (with_state(c, State::AfterName), i),
+        Ok(i) => (c, i),
+        Err(_) => (error_ctx(), s.len()),
+    }
+}
+
+fn t_after_name(c: Context, s: &[u8]) -> (Context, usize) {
+    let i = eat_space(s, 0);
+    if i == s.len() {
+        return (c, s.len());
+    }
+    if s[i] != b'=' {
+        // The tag ends, or the attribute has no value.
+        return (with_state(c, State::Tag), i);
+    }
+    (with_state(c, State::BeforeValue), i + 1)
+}
+
+fn t_before_value(c: Context, s: &[u8]) -> (Context, usize) {
+    let mut i = eat_space(s, 0);
+    if i == s.len() {
+        return (c, s.len());
+    }
+    let mut delim = Delim::SpaceOrTagEnd;
+    if s[i] == b'\'' {
+        delim = Delim::SingleQuote;
+        i += 1;
+    } else if s[i] == b'"' {
+        delim = Delim::DoubleQuote;
+        i += 1;
+    }
+    let c = Context {
+        state: attr_start(c.attr),
+        delim,
+        ..c
+    };
+    (c, i)
+}
+
+fn t_url(mut c: Context, s: &[u8]) -> (Context, usize) {
+    if s.iter().any(|&b| b == b'#' || b == b'?') {
+        c.url_part = UrlPart::QueryOrFrag;
+    } else if eat_space(s, 0) != s.len() && c.url_part == UrlPart::None {
+        c.url_part = UrlPart::PreQuery;
+    }
+    (c, s.len())
+}
+
+/// Leaves a JS or CSS comment at `end` (back to script or style), or stays in it.
+fn t_comment_end(c: Context, s: &[u8], end: Option<usize>) -> (Context, usize) {
+    let back = if matches!(c.state, State::JsBlockCmt | State::JsLineCmt) {
+        State::Js
+    } else {
+        State::Css
+    };
+    match end {
+        Some(i) => (with_state(c, back), i),
+        None => (c, s.len()),
     }
 }
 

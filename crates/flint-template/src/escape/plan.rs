@@ -169,21 +169,7 @@ impl Analyzer<'_> {
             Delim::SpaceOrTagEnd => s.push(Esc::NoSpace),
             _ => s.push(Esc::Attr),
         }
-        // A pipeline ending in the predefined `html` or `urlquery` already did that escaping.
-        let last = pipe.cmds.len().saturating_sub(1);
-        for (i, cmd) in pipe.cmds.iter().enumerate() {
-            if let Some(Arg::Identifier(_, name)) = cmd.args.first()
-                && (name == "html" || name == "urlquery")
-            {
-                if i < last {
-                    return Err(format!(
-                        "html/template: predefined escaper {} disallowed in template",
-                        crate::gofmt::quote(name)
-                    ));
-                }
-                s.retain(|e| !equivalent(name, *e));
-            }
-        }
+        predefined(pipe, &mut s)?;
         put(&mut self.plan.actions, id, s);
         Ok(c)
     }
@@ -249,6 +235,26 @@ impl Analyzer<'_> {
         }
         c
     }
+}
+
+/// A pipeline ending in the predefined `html` or `urlquery` already did that escaping: drop the
+/// equivalent escapers. Elsewhere in a pipeline they are an error, as in Go.
+fn predefined(pipe: &crate::ast::Pipe, s: &mut Vec<Esc>) -> Result<(), String> {
+    let last = pipe.cmds.len().saturating_sub(1);
+    for (i, cmd) in pipe.cmds.iter().enumerate() {
+        if let Some(Arg::Identifier(_, name)) = cmd.args.first()
+            && (name == "html" || name == "urlquery")
+        {
+            if i < last {
+                return Err(format!(
+                    "html/template: predefined escaper {} disallowed in template",
+                    crate::gofmt::quote(name)
+                ));
+            }
+            s.retain(|e| !equivalent(name, *e));
+        }
+    }
+    Ok(())
 }
 
 /// The context after two branches; they must agree (up to an ambiguous URL part).

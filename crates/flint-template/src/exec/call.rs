@@ -51,32 +51,9 @@ impl<'a> State<'a> {
     ) -> R<Value> {
         let args = if args.is_empty() { args } else { &args[1..] };
         let num_in = args.len() + usize::from(fin.is_some());
-        let fixed = sig.params.len();
-        if sig.variadic.is_some() {
-            if num_in < fixed {
-                return Err(self.errorf(format!(
-                    "wrong number of args for {name}: want at least {fixed} got {}",
-                    args.len()
-                )));
-            }
-        } else if num_in != fixed {
-            return Err(self.errorf(format!(
-                "wrong number of args for {name}: want {fixed} got {num_in}"
-            )));
-        }
+        self.check_arity(&sig, name, args.len(), num_in)?;
         if let Callee::Builtin(b @ (Builtin::And | Builtin::Or)) = callee {
-            let want = b == Builtin::Or;
-            let mut v = Value::Nil;
-            for a in args {
-                v = self.eval_arg(dot, Param::Any, a, false)?;
-                if v.is_true() == want {
-                    return Ok(v);
-                }
-            }
-            if let Some(f) = fin {
-                v = f;
-            }
-            return Ok(v);
+            return self.and_or(dot, b == Builtin::Or, args, fin);
         }
         let mut argv = Vec::with_capacity(num_in);
         for (i, a) in args.iter().enumerate() {
@@ -86,29 +63,49 @@ impl<'a> State<'a> {
             let p = sig.param(num_in - 1);
             argv.push(self.validate(f, p)?);
         }
+        let ctx = Ctx {
+            set: self.set,
+            env: self.env,
+            depth: self.depth,
+        };
         let result = match callee {
-            Callee::Func(f) => {
-                let ctx = Ctx {
-                    set: self.set,
-                    env: self.env,
-                    depth: self.depth,
-                };
-                f.call(&ctx, &argv)
-            }
-            Callee::Builtin(b) => {
-                let ctx = Ctx {
-                    set: self.set,
-                    env: self.env,
-                    depth: self.depth,
-                };
-                builtins::call(b, &ctx, argv)
-            }
+            Callee::Func(f) => f.call(&ctx, &argv),
+            Callee::Builtin(b) => builtins::call(b, &ctx, argv),
             Callee::Method(recv) => super::field::call_method(&recv, name, argv),
         };
         result.map_err(|e| {
             self.at(node);
             self.errorf(format!("error calling {name}: {e}"))
         })
+    }
+
+    /// Go checks the argument count before evaluating any argument.
+    fn check_arity(&self, sig: &Signature, name: &str, given: usize, num_in: usize) -> R<()> {
+        let fixed = sig.params.len();
+        if sig.variadic.is_some() {
+            if num_in < fixed {
+                return Err(self.errorf(format!(
+                    "wrong number of args for {name}: want at least {fixed} got {given}"
+                )));
+            }
+        } else if num_in != fixed {
+            return Err(self.errorf(format!(
+                "wrong number of args for {name}: want {fixed} got {num_in}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// `and`/`or`: evaluate arguments only until the result is known; return that argument.
+    fn and_or(&mut self, dot: &Value, or: bool, args: &'a [Arg], fin: Option<Value>) -> R<Value> {
+        let mut v = Value::Nil;
+        for a in args {
+            v = self.eval_arg(dot, Param::Any, a, false)?;
+            if v.is_true() == or {
+                return Ok(v);
+            }
+        }
+        Ok(fin.unwrap_or(v))
     }
 
     /// Evaluates an argument for a parameter of type `param` (Go's `evalArg`).

@@ -39,6 +39,21 @@ fn holds_interfaces(v: &Value) -> bool {
 }
 
 impl<'a> State<'a> {
+    /// `.key` on a map: the value, or what the `missingkey` option says.
+    fn map_key(&self, m: &crate::value::Map, name: &str) -> R<Value> {
+        match m.get(name) {
+            Some(v) => Ok(v.clone()),
+            None => match self.set.missing_key() {
+                MissingKey::Invalid => Ok(Value::Nil),
+                MissingKey::Zero => Ok(m.zero.clone()),
+                MissingKey::Error => Err(self.errorf(format!(
+                    "map has no entry for key {}",
+                    crate::gofmt::quote(name)
+                ))),
+            },
+        }
+    }
+
     pub(super) fn eval_field_chain(
         &mut self,
         dot: &Value,
@@ -104,17 +119,7 @@ impl<'a> State<'a> {
             if has_args {
                 return Err(self.errorf(format!("{name} is not a method but has arguments")));
             }
-            return match m.get(name) {
-                Some(v) => Ok(v.clone()),
-                None => match self.set.missing_key() {
-                    MissingKey::Invalid => Ok(Value::Nil),
-                    MissingKey::Zero => Ok(m.zero.clone()),
-                    MissingKey::Error => Err(self.errorf(format!(
-                        "map has no entry for key {}",
-                        crate::gofmt::quote(name)
-                    ))),
-                },
-            };
+            return self.map_key(m, name);
         }
         // A value taken out of an interface{} container has that static type in Go's message.
         let type_name = if iface {

@@ -108,24 +108,34 @@ pub(crate) fn print_value(out: &mut String, v: &Value, verb: char, f: &Flags, de
             } else if let Some(b) = o.as_basic() {
                 print_value(out, &b, verb, f, depth);
             } else {
-                if o.is_pointer() && depth == 0 {
-                    out.push('&');
-                }
-                out.push('{');
-                for (i, (name, val)) in o.fields().iter().enumerate() {
-                    if i > 0 {
-                        out.push(' ');
-                    }
-                    if f.plus_v {
-                        out.push_str(name);
-                        out.push(':');
-                    }
-                    print_value(out, val, verb, f, depth + 1);
-                }
-                out.push('}');
+                print_struct(out, o.as_ref(), verb, f, depth);
             }
         }
     }
+}
+
+fn print_struct(
+    out: &mut String,
+    o: &dyn crate::value::Object,
+    verb: char,
+    f: &Flags,
+    depth: usize,
+) {
+    if o.is_pointer() && depth == 0 {
+        out.push('&');
+    }
+    out.push('{');
+    for (i, (name, val)) in o.fields().iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        if f.plus_v {
+            out.push_str(name);
+            out.push(':');
+        }
+        print_value(out, val, verb, f, depth + 1);
+    }
+    out.push('}');
 }
 
 fn print_list(out: &mut String, items: &[Value], verb: char, f: &Flags, depth: usize) {
@@ -204,31 +214,7 @@ fn fmt_int(out: &mut String, u: u64, neg: bool, v: &Value, verb: char, f: &Flags
         'o' | 'O' => (8, false),
         'x' => (16, false),
         'X' => (16, true),
-        'c' => {
-            let c = char::from_u32(u as u32)
-                .filter(|_| !neg)
-                .unwrap_or('\u{FFFD}');
-            pad(out, &c.to_string(), f);
-            return;
-        }
-        'q' => {
-            let c = char::from_u32(u as u32)
-                .filter(|_| !neg)
-                .unwrap_or('\u{FFFD}');
-            pad(out, &quote_rune(c), f);
-            return;
-        }
-        'U' => {
-            let mut s = format!("U+{u:04X}");
-            if f.sharp
-                && let Some(c) = char::from_u32(u as u32)
-                && super::is_print(c)
-            {
-                s.push_str(&format!(" '{c}'"));
-            }
-            pad(out, &s, f);
-            return;
-        }
+        'c' | 'q' | 'U' => return fmt_rune(out, u, neg, verb, f),
         _ => return bad_verb(out, v, verb, f, depth),
     };
     let mut digits = match base {
@@ -277,6 +263,26 @@ fn fmt_int(out: &mut String, u: u64, neg: bool, v: &Value, verb: char, f: &Flags
     let mut g = f.clone();
     g.zero = false;
     pad(out, &digits, &g);
+}
+
+/// `%c`, `%q` and `%U` of an integer.
+fn fmt_rune(out: &mut String, u: u64, neg: bool, verb: char, f: &Flags) {
+    let c = u32::try_from(u)
+        .ok()
+        .and_then(char::from_u32)
+        .filter(|_| !neg)
+        .unwrap_or('\u{FFFD}');
+    match verb {
+        'c' => pad(out, &c.to_string(), f),
+        'q' => pad(out, &quote_rune(c), f),
+        _ => {
+            let mut s = format!("U+{u:04X}");
+            if f.sharp && super::is_print(c) && c != '\u{FFFD}' {
+                s.push_str(&format!(" '{c}'"));
+            }
+            pad(out, &s, f);
+        }
+    }
 }
 
 fn fmt_float_verb(out: &mut String, x: f64, v: &Value, verb: char, f: &Flags, depth: usize) {

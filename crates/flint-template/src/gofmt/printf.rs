@@ -60,6 +60,128 @@ impl State<'_> {
     }
 }
 
+fn parse_flags(b: &[u8], mut i: usize, f: &mut Flags) -> usize {
+    while i < b.len() {
+        match b[i] {
+            b'#' => f.sharp = true,
+            b'0' => f.zero = !f.minus,
+            b'+' => f.plus = true,
+            b'-' => {
+                f.minus = true;
+                f.zero = false;
+            }
+            b' ' => f.space = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    i
+}
+
+impl State<'_> {
+    /// Parses `[n]`, width and precision after the flags (Go's `doPrintf` middle part);
+    /// appends `%!(BADWIDTH)`/`%!(BADPREC)` as Go does. Returns the position of the verb.
+    fn width_and_precision(
+        &mut self,
+        b: &[u8],
+        i: usize,
+        f: &mut Flags,
+        out: &mut String,
+    ) -> usize {
+        let (mut i, mut after_index) = self.arg_number(b, i);
+        if i < b.len() && b[i] == b'*' {
+            i += 1;
+            match self.int_arg() {
+                Some(w) => {
+                    if w < 0 {
+                        f.minus = true;
+                        f.zero = false;
+                    }
+                    f.wid = Some(w.unsigned_abs() as usize);
+                }
+                None => out.push_str("%!(BADWIDTH)"),
+            }
+            after_index = false;
+        } else {
+            let (w, ni) = parse_num(b, i);
+            f.wid = w;
+            i = ni;
+            if after_index && w.is_some() {
+                self.good = false;
+            }
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            if after_index {
+                self.good = false;
+            }
+            let (ni, ai) = self.arg_number(b, i);
+            i = ni;
+            after_index = ai;
+            if i < b.len() && b[i] == b'*' {
+                i += 1;
+                match self.int_arg() {
+                    Some(p) if p >= 0 => f.prec = Some(p as usize),
+                    Some(_) => f.prec = None,
+                    None => out.push_str("%!(BADPREC)"),
+                }
+                after_index = false;
+            } else {
+                let (p, ni) = parse_num(b, i);
+                f.prec = Some(p.unwrap_or(0));
+                i = ni;
+            }
+        }
+        if !after_index {
+            i = self.arg_number(b, i).0;
+        }
+        i
+    }
+
+    /// Prints the operand for `verb`, or Go's `%!v(BADINDEX)`/`%!v(MISSING)`.
+    fn verb(&mut self, verb: char, mut f: Flags, out: &mut String) {
+        match verb {
+            '%' => out.push('%'),
+            _ if !self.good || self.arg >= self.args.len() => {
+                out.push_str("%!");
+                out.push(verb);
+                out.push_str(if self.good { "(MISSING)" } else { "(BADINDEX)" });
+            }
+            _ => {
+                if verb == 'v' {
+                    f.sharp_v = f.sharp;
+                    f.sharp = false;
+                    f.plus_v = f.plus;
+                    f.plus = false;
+                }
+                print_value(out, &self.args[self.arg], verb, &f, 0);
+                self.arg += 1;
+            }
+        }
+    }
+
+    /// `%!(EXTRA type=value, …)` for operands no verb used.
+    fn extra(&self, out: &mut String) {
+        if self.reordered || self.arg >= self.args.len() {
+            return;
+        }
+        out.push_str("%!(EXTRA ");
+        for (k, a) in self.args[self.arg..].iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            if a.is_nil() {
+                out.push_str("<nil>");
+            } else {
+                out.push_str(&a.type_name());
+                out.push('=');
+                print_value(out, a, 'v', &Flags::default(), 0);
+            }
+        }
+        out.push(')');
+    }
+}
+
 /// Go's `fmt.Sprintf`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
     let b = format.as_bytes();
@@ -80,117 +202,17 @@ pub fn sprintf(format: &str, args: &[Value]) -> String {
         if lit >= b.len() {
             break;
         }
-        i = lit + 1;
         let mut f = Flags::default();
         st.good = true;
-        while i < b.len() {
-            match b[i] {
-                b'#' => f.sharp = true,
-                b'0' => f.zero = !f.minus,
-                b'+' => f.plus = true,
-                b'-' => {
-                    f.minus = true;
-                    f.zero = false;
-                }
-                b' ' => f.space = true,
-                _ => break,
-            }
-            i += 1;
-        }
-        let (ni, mut after_index) = st.arg_number(b, i);
-        i = ni;
-        if i < b.len() && b[i] == b'*' {
-            i += 1;
-            match st.int_arg() {
-                Some(w) => {
-                    if w < 0 {
-                        f.minus = true;
-                        f.zero = false;
-                    }
-                    f.wid = Some(w.unsigned_abs() as usize);
-                }
-                None => out.push_str("%!(BADWIDTH)"),
-            }
-            after_index = false;
-        } else {
-            let (w, ni) = parse_num(b, i);
-            f.wid = w;
-            i = ni;
-            if after_index && w.is_some() {
-                st.good = false;
-            }
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            if after_index {
-                st.good = false;
-            }
-            let (ni, ai) = st.arg_number(b, i);
-            i = ni;
-            after_index = ai;
-            if i < b.len() && b[i] == b'*' {
-                i += 1;
-                match st.int_arg() {
-                    Some(p) if p >= 0 => f.prec = Some(p as usize),
-                    Some(_) => f.prec = None,
-                    None => out.push_str("%!(BADPREC)"),
-                }
-                after_index = false;
-            } else {
-                let (p, ni) = parse_num(b, i);
-                f.prec = Some(p.unwrap_or(0));
-                i = ni;
-            }
-        }
-        if !after_index {
-            let (ni, _) = st.arg_number(b, i);
-            i = ni;
-        }
-        if i >= b.len() {
+        i = parse_flags(b, lit + 1, &mut f);
+        i = st.width_and_precision(b, i, &mut f, &mut out);
+        let Some(verb) = format.get(i..).and_then(|r| r.chars().next()) else {
             out.push_str("%!(NOVERB)");
             break;
-        }
-        let verb = format[i..].chars().next().unwrap_or('?');
+        };
         i += verb.len_utf8();
-        match verb {
-            '%' => out.push('%'),
-            _ if !st.good => {
-                out.push_str("%!");
-                out.push(verb);
-                out.push_str("(BADINDEX)");
-            }
-            _ if st.arg >= args.len() => {
-                out.push_str("%!");
-                out.push(verb);
-                out.push_str("(MISSING)");
-            }
-            _ => {
-                if verb == 'v' {
-                    f.sharp_v = f.sharp;
-                    f.sharp = false;
-                    f.plus_v = f.plus;
-                    f.plus = false;
-                }
-                print_value(&mut out, &args[st.arg], verb, &f, 0);
-                st.arg += 1;
-            }
-        }
+        st.verb(verb, f, &mut out);
     }
-    if !st.reordered && st.arg < args.len() {
-        out.push_str("%!(EXTRA ");
-        for (k, a) in args[st.arg..].iter().enumerate() {
-            if k > 0 {
-                out.push_str(", ");
-            }
-            if a.is_nil() {
-                out.push_str("<nil>");
-            } else {
-                out.push_str(&a.type_name());
-                out.push('=');
-                print_value(&mut out, a, 'v', &Flags::default(), 0);
-            }
-        }
-        out.push(')');
-    }
+    st.extra(&mut out);
     out
 }

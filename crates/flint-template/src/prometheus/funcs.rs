@@ -313,6 +313,11 @@ fn query_fns(m: &mut FuncMap) {
                 .ok_or_else(|| FuncError::new("first() called on vector with no elements"))
         }),
     );
+    sample_fns(m);
+}
+
+/// `label`, `value`, `strvalue` and `sortByLabel`.
+fn sample_fns(m: &mut FuncMap) {
     m.insert(
         "label",
         Func::new(Signature::fixed(&[Param::String, Param::Any]), |a| {
