@@ -470,19 +470,34 @@ pub(crate) fn call_time_method(t: &Time, name: &str, args: &[Value]) -> Result<V
                 Value::Int(i) => i,
                 _ => 0,
             };
-            let zoned = t.ts.to_zoned(t.loc.time_zone().clone());
-            let span = jiff::Span::new()
-                .try_years(n(arg(0)))
-                .and_then(|s| s.try_months(n(arg(1))))
-                .and_then(|s| s.try_days(n(arg(2))))
-                .map_err(|e| FuncError(e.to_string()))?;
-            let z = zoned
-                .checked_add(span)
-                .map_err(|e| FuncError(e.to_string()))?;
-            Value::Time(t.with_ts(z.timestamp()))
+            Value::Time(add_date(t, n(arg(0)), n(arg(1)), n(arg(2)))?)
         }
         _ => return Err(FuncError(format!("no method {name}"))),
     })
+}
+
+/// Go's `AddDate`: months overflow into years and days into months (January 31 plus one
+/// month is March 2 or 3), unlike calendar arithmetic that clamps to the month's end.
+fn add_date(t: &Time, years: i64, months: i64, days: i64) -> Result<Time, FuncError> {
+    let err = |e: jiff::Error| FuncError(e.to_string());
+    let c = t.civil();
+    let total = (i64::from(c.year()) + years) * 12 + i64::from(c.month()) - 1 + months;
+    let year =
+        i16::try_from(total.div_euclid(12)).map_err(|_| FuncError::new("year out of range"))?;
+    let month = (total.rem_euclid(12) + 1) as i8;
+    let first = jiff::civil::Date::new(year, month, 1).map_err(err)?;
+    let span = jiff::Span::new()
+        .try_days(i64::from(c.day()) - 1 + days)
+        .map_err(err)?;
+    let date = first.checked_add(span).map_err(err)?;
+    let dt = date.to_datetime(c.time());
+    let ts = t
+        .location()
+        .time_zone()
+        .to_ambiguous_timestamp(dt)
+        .compatible()
+        .map_err(err)?;
+    Ok(t.with_ts(ts))
 }
 
 /// The signature of a `time.Duration` method.

@@ -155,7 +155,7 @@ fn print_map(out: &mut String, m: &crate::value::Map, verb: char, f: &Flags, dep
         if i > 0 {
             out.push(' ');
         }
-        fmt_string(out, k, verb, f);
+        print_value(out, &Value::String(k.clone()), verb, f, depth + 1);
         out.push(':');
         print_value(out, val, verb, f, depth + 1);
     }
