@@ -11,6 +11,9 @@ pub enum Error {
     /// Executing a template failed.
     #[error("{0}")]
     Exec(#[from] ExecError),
+    /// `html/template` cannot escape the template (`html/template:NAME:1:5: …`).
+    #[error("{0}")]
+    Html(String),
     /// No template of that name is in the set.
     #[error(
         "template: no template {} associated with template {}",

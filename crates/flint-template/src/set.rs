@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::ast::Tree;
 use crate::builtins::Builtin;
-use crate::error::{Error, ExecError, ParseError};
+use crate::error::{Error, ParseError};
 use crate::escape::{self, Context, Plan};
 use crate::exec::{MissingKey, State};
 use crate::func::FuncMap;
@@ -314,12 +314,10 @@ impl TemplateSet {
             Mode::Html => {
                 let plan = self.html_plan_for(tree, Context::default())?;
                 if plan.end.state != escape::Context::default().state {
-                    return Err(Error::Exec(ExecError {
-                        template: tree.name.clone(),
-                        location: None,
-                        context: None,
-                        message: format!("html/template:{}: ends in a non-text context", tree.name),
-                    }));
+                    return Err(Error::Html(format!(
+                        "html/template:{}: ends in a non-text context: {}",
+                        tree.name, plan.end
+                    )));
                 }
                 Some(plan)
             }
@@ -398,14 +396,7 @@ impl TemplateSet {
             set: self,
             stack: Mutex::new(vec![key.clone()]),
         };
-        let plan = escape::analyze(tree, c, &callees).map_err(|m| {
-            Error::Exec(ExecError {
-                template: tree.name.clone(),
-                location: None,
-                context: None,
-                message: m,
-            })
-        })?;
+        let plan = escape::analyze(tree, c, &callees).map_err(Error::Html)?;
         let plan = Arc::new(plan);
         if let Ok(mut plans) = self.plans.lock() {
             plans.insert(key, plan.clone());

@@ -76,6 +76,67 @@ pub(crate) enum Element {
     Title,
 }
 
+impl std::fmt::Display for Context {
+    /// Go's `%v` of a context: `{stateURL delimDoubleQuote urlPartNone jsCtxRegexp attrURL elementNone <nil>}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match self.state {
+            State::Text => "stateText",
+            State::Tag => "stateTag",
+            State::AttrName => "stateAttrName",
+            State::AfterName => "stateAfterName",
+            State::BeforeValue => "stateBeforeValue",
+            State::HtmlCmt => "stateHTMLCmt",
+            State::Rcdata => "stateRCDATA",
+            State::Attr => "stateAttr",
+            State::Url => "stateURL",
+            State::Srcset => "stateSrcset",
+            State::Js => "stateJS",
+            State::JsDqStr => "stateJSDqStr",
+            State::JsSqStr => "stateJSSqStr",
+            State::JsTmplLit => "stateJSTmplLit",
+            State::JsBlockCmt => "stateJSBlockCmt",
+            State::JsLineCmt => "stateJSLineCmt",
+            State::Css => "stateCSS",
+            State::CssDqStr => "stateCSSDqStr",
+            State::CssSqStr => "stateCSSSqStr",
+            State::CssBlockCmt => "stateCSSBlockCmt",
+            State::CssLineCmt => "stateCSSLineCmt",
+            State::Error => "stateError",
+        };
+        let delim = match self.delim {
+            Delim::None => "delimNone",
+            Delim::DoubleQuote => "delimDoubleQuote",
+            Delim::SingleQuote => "delimSingleQuote",
+            Delim::SpaceOrTagEnd => "delimSpaceOrTagEnd",
+        };
+        let url = match self.url_part {
+            UrlPart::None => "urlPartNone",
+            UrlPart::PreQuery => "urlPartPreQuery",
+            UrlPart::QueryOrFrag => "urlPartQueryOrFrag",
+            UrlPart::Unknown => "urlPartUnknown",
+        };
+        let attr = match self.attr {
+            Attr::None => "attrNone",
+            Attr::Script => "attrScript",
+            Attr::ScriptType => "attrScriptType",
+            Attr::Style => "attrStyle",
+            Attr::Url => "attrURL",
+            Attr::Srcset => "attrSrcset",
+        };
+        let element = match self.element {
+            Element::None => "elementNone",
+            Element::Script => "elementScript",
+            Element::Style => "elementStyle",
+            Element::Textarea => "elementTextarea",
+            Element::Title => "elementTitle",
+        };
+        write!(
+            f,
+            "{{{state} {delim} {url} jsCtxRegexp {attr} {element} <nil>}}"
+        )
+    }
+}
+
 impl State {
     pub fn is_comment(self) -> bool {
         matches!(

@@ -62,6 +62,7 @@ pub(crate) fn analyze(tree: &Tree, c: Context, callees: &dyn Callees) -> Result<
     let mut a = Analyzer {
         plan: Plan::default(),
         callees,
+        tree,
     };
     let end = a.list(c, &tree.root)?;
     a.plan.end = end;
@@ -71,14 +72,21 @@ pub(crate) fn analyze(tree: &Tree, c: Context, callees: &dyn Callees) -> Result<
 struct Analyzer<'a> {
     plan: Plan,
     callees: &'a dyn Callees,
+    tree: &'a Tree,
 }
 
 impl Analyzer<'_> {
+    /// Go's `html/template:NAME:LINE:COL: message`.
+    fn err(&self, pos: usize, message: impl std::fmt::Display) -> String {
+        format!("html/template:{}: {message}", self.tree.location(pos))
+    }
+
     fn list(&mut self, mut c: Context, list: &[Node]) -> Result<Context, String> {
         for n in list {
             c = self.node(c, n)?;
             if c.state == State::Error {
-                return Err("html/template: could not parse HTML context".to_string());
+                let pos = crate::ast::At::Node(n).pos();
+                return Err(self.err(pos, "the text cannot be parsed as HTML here"));
             }
         }
         Ok(c)
@@ -87,34 +95,33 @@ impl Analyzer<'_> {
     fn node(&mut self, c: Context, n: &Node) -> Result<Context, String> {
         match n {
             Node::Text(t) => Ok(self.text(c, t.id, &t.text)),
-            Node::Action(a) => self.action(c, a.id, &a.pipe),
+            Node::Action(a) => self
+                .action(c, a.id, &a.pipe)
+                .map_err(|m| self.err(a.pos, m)),
             Node::If(b) | Node::With(b) => {
                 let c0 = self.list(c, &b.list)?;
                 let c1 = match &b.else_list {
                     Some(e) => self.list(c, e)?,
                     None => c,
                 };
-                join(
-                    c0,
-                    c1,
-                    if matches!(n, Node::If(_)) {
-                        "if"
-                    } else {
-                        "with"
-                    },
-                )
+                let name = if matches!(n, Node::If(_)) {
+                    "if"
+                } else {
+                    "with"
+                };
+                join(c0, c1, name).map_err(|m| self.err(b.pos, m))
             }
             Node::Range(b) => {
+                // The body may run again: running it from where it ends must end the same way.
                 let c0 = self.list(c, &b.list)?;
-                let c0 = join(c, c0, "range")?;
                 let again = self.list(c0, &b.list)?;
-                let c0 =
-                    join(c0, again, "range").map_err(|e| format!("on range loop re-entry: {e}"))?;
+                let c0 = join(c0, again, "range")
+                    .map_err(|m| self.err(b.pos, format!("on range loop re-entry: {m}")))?;
                 let c1 = match &b.else_list {
                     Some(e) => self.list(c, e)?,
                     None => c,
                 };
-                join(c0, c1, "range")
+                join(c0, c1, "range").map_err(|m| self.err(b.pos, m))
             }
             Node::Template(t) => {
                 self.plan.calls.insert(t.id, (c, OnceLock::new()));
@@ -146,7 +153,7 @@ impl Analyzer<'_> {
                 UrlPart::QueryOrFrag => s.push(Esc::UrlEscaper),
                 UrlPart::Unknown => {
                     return Err(format!(
-                        "html/template: {{{{{pipe}}}}} appears in an ambiguous context within a URL"
+                        "{{{{{pipe}}}}} appears in an ambiguous context within a URL"
                     ));
                 }
             },
@@ -247,7 +254,7 @@ fn predefined(pipe: &crate::ast::Pipe, s: &mut Vec<Esc>) -> Result<(), String> {
         {
             if i < last {
                 return Err(format!(
-                    "html/template: predefined escaper {} disallowed in template",
+                    "predefined escaper {} disallowed in template",
                     crate::gofmt::quote(name)
                 ));
             }
@@ -278,6 +285,6 @@ fn join(a: Context, b: Context, node: &str) -> Result<Context, String> {
         return Ok(a);
     }
     Err(format!(
-        "html/template: {{{{{node}}}}} branches end in different contexts: {a:?}, {b:?}"
+        "{{{{{node}}}}} branches end in different contexts: {a}, {b}"
     ))
 }
