@@ -68,7 +68,17 @@ pub struct Config {
 }
 
 /// Integrations Flint can send to today; receivers using any other are rejected at startup.
-pub const IMPLEMENTED_INTEGRATIONS: &[&str] = &["webhook"];
+pub const IMPLEMENTED_INTEGRATIONS: &[&str] = &[
+    "webhook",
+    "email",
+    "slack",
+    "pagerduty",
+    "opsgenie",
+    "discord",
+    "msteams",
+    "msteamsv2",
+    "telegram",
+];
 
 #[derive(Deserialize)]
 struct Probe {

@@ -2,9 +2,15 @@
 //! silence → fan-out per integration [wait (peer position) → dedup via nflog → retry with
 //! backoff → record in nflog].
 
+pub mod chat;
 pub mod data;
+pub mod email;
 pub mod http;
+pub mod opsgenie;
+pub mod pagerduty;
+pub mod slack;
 mod stages;
+pub mod template;
 pub mod webhook;
 
 use std::collections::HashMap;
@@ -120,18 +126,10 @@ impl Pipeline {
     /// Builds the integrations of every receiver in `cfg`.
     pub fn new(cfg: &Config, deps: Arc<Deps>) -> Result<Self> {
         cfg.check_supported()?;
+        let tmpl = Arc::new(template::Tmpl::new(cfg)?);
         let mut receivers = HashMap::new();
         for r in &cfg.receivers {
-            let mut list = Vec::new();
-            for (i, w) in r.webhook_configs.iter().enumerate() {
-                list.push(Integration {
-                    name: "webhook",
-                    idx: i as u32,
-                    send_resolved: w.send_resolved,
-                    notifier: Arc::new(webhook::Webhook::new(w)?),
-                });
-            }
-            receivers.insert(r.name.clone(), list);
+            receivers.insert(r.name.clone(), integrations(r, &tmpl)?);
         }
         let intervals = cfg
             .named_intervals()
@@ -170,6 +168,112 @@ impl Pipeline {
         .await;
         results.into_iter().all(|ok| ok)
     }
+}
+
+fn add(
+    list: &mut Vec<Integration>,
+    name: &'static str,
+    idx: usize,
+    send_resolved: bool,
+    notifier: Arc<dyn Notifier>,
+) {
+    list.push(Integration {
+        name,
+        idx: idx as u32,
+        send_resolved,
+        notifier,
+    });
+}
+
+/// Builds every implemented integration of a receiver.
+fn integrations(
+    r: &crate::config::Receiver,
+    tmpl: &Arc<template::Tmpl>,
+) -> Result<Vec<Integration>> {
+    use chat::{Chat, Kind};
+    let mut list = Vec::new();
+    for (i, c) in r.webhook_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "webhook",
+            i,
+            c.send_resolved,
+            Arc::new(webhook::Webhook::new(c)?),
+        );
+    }
+    for (i, c) in r.email_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "email",
+            i,
+            c.send_resolved,
+            Arc::new(email::Email::new(c, tmpl.clone())),
+        );
+    }
+    for (i, c) in r.slack_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "slack",
+            i,
+            c.send_resolved,
+            Arc::new(slack::Slack::new(c, tmpl.clone())?),
+        );
+    }
+    for (i, c) in r.pagerduty_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "pagerduty",
+            i,
+            c.send_resolved,
+            Arc::new(pagerduty::Pagerduty::new(c, tmpl.clone())?),
+        );
+    }
+    for (i, c) in r.opsgenie_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "opsgenie",
+            i,
+            c.send_resolved,
+            Arc::new(opsgenie::OpsGenie::new(c, tmpl.clone())?),
+        );
+    }
+    for (i, c) in r.discord_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "discord",
+            i,
+            c.send_resolved,
+            Arc::new(Chat::new(Kind::Discord(c.clone()), tmpl.clone())?),
+        );
+    }
+    for (i, c) in r.msteams_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "msteams",
+            i,
+            c.send_resolved,
+            Arc::new(Chat::new(Kind::MsTeams(c.clone()), tmpl.clone())?),
+        );
+    }
+    for (i, c) in r.msteamsv2_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "msteamsv2",
+            i,
+            c.send_resolved,
+            Arc::new(Chat::new(Kind::MsTeamsV2(c.clone()), tmpl.clone())?),
+        );
+    }
+    for (i, c) in r.telegram_configs.iter().enumerate() {
+        add(
+            &mut list,
+            "telegram",
+            i,
+            c.send_resolved,
+            Arc::new(Chat::new(Kind::Telegram(c.clone()), tmpl.clone())?),
+        );
+    }
+    Ok(list)
 }
 
 /// Runs futures concurrently and collects their outputs in order.

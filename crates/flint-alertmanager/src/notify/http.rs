@@ -163,3 +163,16 @@ pub async fn send(integration: &str, req: reqwest::RequestBuilder) -> Result<Str
 pub fn secret_file(path: &str) -> Result<String> {
     read_file(path)
 }
+
+/// JSON bodies without reqwest's `json` feature.
+pub trait JsonBody {
+    /// Sets `Content-Type: application/json` and the serialised body.
+    fn json_body(self, v: &serde_json::Value) -> Self;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body(self, v: &serde_json::Value) -> Self {
+        self.header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(serde_json::to_vec(v).unwrap_or_default())
+    }
+}

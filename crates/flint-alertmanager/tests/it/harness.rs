@@ -23,6 +23,8 @@ pub struct Received {
     pub path: String,
     /// The JSON body.
     pub body: Value,
+    /// Request headers (lower-case names).
+    pub headers: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -45,6 +47,7 @@ pub struct Recorder {
 async fn hook(
     State(r): State<Recorder>,
     AxPath(path): AxPath<String>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> impl IntoResponse {
     let (code, delay) = {
@@ -61,10 +64,15 @@ async fn hook(
     }
     if code == 200 {
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        let headers = headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
         r.state.lock().expect("lock").got.push(Received {
             at: r.start.elapsed(),
             path,
             body,
+            headers,
         });
     }
     StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
@@ -248,6 +256,16 @@ pub fn alert(labels: &[(&str, &str)], ends_at: Option<&str>) -> Value {
         a["endsAt"] = Value::String(e.into());
     }
     a
+}
+
+impl Received {
+    /// A request header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
 }
 
 /// Alert names in a webhook body, with their status.

@@ -5,5 +5,6 @@ mod amtool;
 mod api;
 mod behaviour;
 mod harness;
+mod integrations;
 mod prometheus;
 mod webhook;
