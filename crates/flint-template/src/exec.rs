@@ -18,6 +18,42 @@ use crate::value::Value;
 /// stack holds fewer frames).
 pub(crate) const MAX_DEPTH: usize = 1000;
 
+/// How much stack nested template calls may use: execution stops with the depth error before a
+/// thread's stack (2 MiB for spawned threads) could overflow.
+const STACK_BUDGET: usize = 768 * 1024;
+
+/// How deep an execution is: `{{template}}` levels and where its stack started.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Nesting {
+    pub level: usize,
+    base: usize,
+}
+
+impl Nesting {
+    /// The nesting of a new top-level execution, measured from the caller's stack position.
+    pub fn root() -> Self {
+        let marker = 0u8;
+        Nesting {
+            level: 0,
+            base: std::ptr::addr_of!(marker) as usize,
+        }
+    }
+
+    pub fn deeper(self) -> Self {
+        Nesting {
+            level: self.level + 1,
+            ..self
+        }
+    }
+
+    /// Whether one more level would be too deep (by count, or by stack used so far).
+    pub fn exhausted(self) -> bool {
+        let marker = 0u8;
+        let here = std::ptr::addr_of!(marker) as usize;
+        self.level >= MAX_DEPTH || self.base.saturating_sub(here) > STACK_BUDGET
+    }
+}
+
 /// What a missing map key yields (Go's `missingkey` option).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum MissingKey {
@@ -46,7 +82,7 @@ pub(crate) struct State<'a> {
     pub tree: &'a Tree,
     pub at: Option<At<'a>>,
     pub vars: Vec<(&'a str, Value)>,
-    pub depth: usize,
+    pub depth: Nesting,
     pub env: Option<&'a dyn Any>,
     pub out: &'a mut String,
     pub plan: Option<Arc<Plan>>,
@@ -249,8 +285,11 @@ impl<'a> State<'a> {
         let Some(tree) = self.set.tree(&t.name) else {
             return Err(self.errorf(format!("template {} not defined", gofmt::quote(&t.name))));
         };
-        if self.depth >= MAX_DEPTH {
-            return Err(self.errorf(format!("exceeded maximum template depth ({MAX_DEPTH})")));
+        if self.depth.exhausted() {
+            return Err(self.errorf(format!(
+                "exceeded maximum template depth ({})",
+                self.depth.level
+            )));
         }
         let dot = match &t.pipe {
             Some(p) => self.eval_pipeline(dot, p)?,
@@ -273,7 +312,7 @@ impl<'a> State<'a> {
             tree,
             at: None,
             vars: Vec::with_capacity(4),
-            depth: self.depth + 1,
+            depth: self.depth.deeper(),
             env: self.env,
             out: &mut *self.out,
             plan,

@@ -180,7 +180,7 @@ impl FuncMap {
 pub struct Ctx<'a> {
     pub(crate) set: &'a crate::TemplateSet,
     pub(crate) env: Option<&'a dyn Any>,
-    pub(crate) depth: usize,
+    pub(crate) depth: crate::exec::Nesting,
 }
 
 impl Ctx<'_> {
@@ -191,9 +191,17 @@ impl Ctx<'_> {
 
     /// Executes template `name` of the same set with `data` (what Prometheus's `tmpl` does).
     pub fn execute_template(&self, name: &str, data: &Value) -> Result<String, Error> {
+        if self.depth.exhausted() {
+            return Err(Error::Exec(crate::error::ExecError {
+                template: name.to_string(),
+                location: None,
+                context: None,
+                message: format!("exceeded maximum template depth ({})", self.depth.level),
+            }));
+        }
         let mut out = String::new();
         self.set
-            .execute_nested(name, data, self.env, self.depth + 1, &mut out)?;
+            .execute_nested(name, data, self.env, self.depth.deeper(), &mut out)?;
         Ok(out)
     }
 }

@@ -10,7 +10,7 @@ use crate::ast::Tree;
 use crate::builtins::Builtin;
 use crate::error::{Error, ParseError};
 use crate::escape::{self, Context, Plan};
-use crate::exec::{MissingKey, State};
+use crate::exec::{MissingKey, Nesting, State};
 use crate::func::FuncMap;
 use crate::parse::{ParseOptions, parse};
 use crate::value::Value;
@@ -262,7 +262,7 @@ impl TemplateSet {
 
     /// Executes template `name` with `data`, appending to `out`.
     pub fn execute(&self, name: &str, data: &Value, out: &mut String) -> Result<(), Error> {
-        self.execute_nested(name, data, None, 0, out)
+        self.execute_nested(name, data, None, Nesting::root(), out)
     }
 
     /// Executes template `name` with `data` and an environment that functions can read
@@ -274,7 +274,7 @@ impl TemplateSet {
         env: &dyn Any,
         out: &mut String,
     ) -> Result<(), Error> {
-        self.execute_nested(name, data, Some(env), 0, out)
+        self.execute_nested(name, data, Some(env), Nesting::root(), out)
     }
 
     /// Executes template `name` and returns the output.
@@ -289,7 +289,7 @@ impl TemplateSet {
         name: &str,
         data: &Value,
         env: Option<&dyn Any>,
-        depth: usize,
+        depth: Nesting,
         out: &mut String,
     ) -> Result<(), Error> {
         let Some(tree) = self.trees.get(name) else {
@@ -306,7 +306,7 @@ impl TemplateSet {
         tree: &Tree,
         data: &Value,
         env: Option<&dyn Any>,
-        depth: usize,
+        depth: Nesting,
         out: &mut String,
     ) -> Result<(), Error> {
         let plan = match self.mode {
@@ -345,7 +345,7 @@ impl TemplateSet {
         let trees = self.adhoc_trees(text)?;
         let mut out = String::new();
         if trees.len() == 1 {
-            self.run_tree(&trees[0], data, None, 0, &mut out)?;
+            self.run_tree(&trees[0], data, None, Nesting::root(), &mut out)?;
         } else {
             // The text defines templates: they live in a copy of the set, as in Go.
             let mut copy = self.clone();
@@ -353,7 +353,7 @@ impl TemplateSet {
             for t in trees.iter().skip(1) {
                 copy.trees.insert(t.name.clone(), t.clone());
             }
-            copy.run_tree(&trees[0], data, None, 0, &mut out)?;
+            copy.run_tree(&trees[0], data, None, Nesting::root(), &mut out)?;
         }
         Ok(out)
     }

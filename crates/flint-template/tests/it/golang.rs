@@ -126,8 +126,11 @@ fn build_harness(go: &Path) -> Option<PathBuf> {
 
 /// Runs cases through the Go harness: (output, error) per case.
 pub fn run_go(cases: &[Case]) -> Option<Vec<(String, String)>> {
-    let go = flint_testkit::find_program("go")?;
-    let bin = build_harness(&go)?;
+    static HARNESS: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    // Built once even when several tests ask at the same time.
+    let bin = HARNESS
+        .get_or_init(|| build_harness(&flint_testkit::find_program("go")?))
+        .clone()?;
     let input: Vec<J> = cases
         .iter()
         .map(|c| {

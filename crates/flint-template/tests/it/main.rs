@@ -5,3 +5,4 @@ mod alertmanager;
 mod data;
 mod golang;
 mod prometheus;
+mod robust;
