@@ -50,17 +50,9 @@ fn check(path: &std::path::Path, out: &mut impl Write) -> anyhow::Result<bool> {
     writeln!(out, " - {} templates", cfg.templates.len())?;
     let mut ok = true;
     if !cfg.templates.is_empty() {
-        match cfg.template_files() {
-            Ok(files) => match files
-                .iter()
-                .find_map(|f| std::fs::read(f).err().map(|e| (f, e)))
-            {
-                Some((f, e)) => {
-                    writeln!(out, "  FAILED: {}: {e}", f.display())?;
-                    ok = false;
-                }
-                None => writeln!(out, "  SUCCESS")?,
-            },
+        // Parse them as the Alertmanager will (default templates plus the files).
+        match flint_alertmanager::notify::template::Tmpl::new(&cfg) {
+            Ok(_) => writeln!(out, "  SUCCESS")?,
             Err(e) => {
                 writeln!(out, "  FAILED: {e}")?;
                 ok = false;
@@ -74,4 +66,46 @@ fn check(path: &std::path::Path, out: &mut impl Write) -> anyhow::Result<bool> {
         )?;
     }
     Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ours(path: &std::path::Path) -> (bool, String) {
+        let mut out = Vec::new();
+        let ok = check(path, &mut out).unwrap_or(false);
+        (ok, String::from_utf8_lossy(&out).into_owned())
+    }
+
+    #[test]
+    fn output_matches_amtool() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let good = dir.path().join("good.yml");
+        std::fs::write(&good, "route: {receiver: a}\nreceivers: [{name: a}, {name: b}]\ninhibit_rules: [{source_matchers: [a=b], target_matchers: [c=d]}]\n").expect("write");
+        let bad = dir.path().join("bad.yml");
+        std::fs::write(&bad, "route: {receiver: nope}\nreceivers: [{name: a}]\n").expect("write");
+        let (ok, text) = ours(&good);
+        assert!(ok);
+        assert!(text.ends_with("SUCCESS\nFound:\n - global config\n - route\n - 1 inhibit rules\n - 2 receivers\n - 0 templates\n"), "{text}");
+        let (ok, text) = ours(&bad);
+        assert!(!ok);
+        assert!(
+            text.contains("FAILED: undefined receiver \"nope\" used in route"),
+            "{text}"
+        );
+        let Some(amtool) = flint_testkit::find_program("amtool") else {
+            return;
+        };
+        for f in [&good, &bad] {
+            let o = std::process::Command::new(&amtool)
+                .arg("check-config")
+                .arg(f)
+                .output()
+                .expect("amtool");
+            let theirs = String::from_utf8_lossy(&o.stdout).into_owned();
+            let (_, mine) = ours(f);
+            assert_eq!(mine.trim_end(), theirs.trim_end(), "{}", f.display());
+        }
+    }
 }
