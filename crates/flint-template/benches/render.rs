@@ -115,6 +115,9 @@ fn bench(c: &mut Criterion) {
     c.bench_function("prom_annotation_expand", |b| {
         b.iter(|| black_box(a.expand(&ad, &env).map(|s| s.len()).unwrap_or(0)))
     });
+    c.bench_function("prom_annotation_parse", |b| {
+        b.iter(|| black_box(AlertTemplate::parse("InstanceDown", ANNOTATION).is_ok()))
+    });
     c.bench_function("am_parse_default_templates", |b| {
         b.iter(|| black_box(Templates::defaults().is_ok()))
     });

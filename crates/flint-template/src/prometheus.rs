@@ -60,6 +60,12 @@ pub fn funcs() -> FuncMap {
     funcs::all()
 }
 
+/// The same functions, built once and shared by every alert template.
+pub fn shared_funcs() -> Arc<FuncMap> {
+    static FUNCS: std::sync::OnceLock<Arc<FuncMap>> = std::sync::OnceLock::new();
+    FUNCS.get_or_init(|| Arc::new(funcs::all())).clone()
+}
+
 /// The variables Prometheus defines before every alert template text.
 pub const ALERT_PREFIX: &str = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
 
@@ -105,7 +111,7 @@ impl AlertTemplate {
         let name = format!("__alert_{rule_name}");
         let mut set = TemplateSet::new()
             .named(name.clone())
-            .with_funcs(&funcs())
+            .with_shared_funcs(shared_funcs())
             .with_missing_key(MissingKey::Zero);
         set.parse(&name, &format!("{ALERT_PREFIX}{text}"))?;
         Ok(AlertTemplate { set, name })
@@ -132,7 +138,7 @@ impl AlertTemplate {
 pub fn template_set(mode: Mode) -> TemplateSet {
     TemplateSet::new()
         .with_mode(mode)
-        .with_funcs(&funcs())
+        .with_shared_funcs(shared_funcs())
         .with_missing_key(MissingKey::Zero)
 }
 

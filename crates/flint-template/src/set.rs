@@ -112,6 +112,15 @@ impl TemplateSet {
         self.invalidate();
     }
 
+    /// Uses a shared function map as the set's functions (no copy; for many small sets with
+    /// the same functions, such as one per alerting rule annotation). Replaces functions added
+    /// before.
+    pub fn with_shared_funcs(mut self, funcs: Arc<FuncMap>) -> Self {
+        self.funcs = funcs;
+        self.invalidate();
+        self
+    }
+
     /// Sets what missing map keys yield.
     pub fn with_missing_key(mut self, mk: MissingKey) -> Self {
         self.missing_key = mk;
