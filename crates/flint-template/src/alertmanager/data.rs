@@ -457,6 +457,35 @@ impl Data {
     pub fn status(&self) -> &str {
         &self.status
     }
+
+    /// The alerts, in the order given.
+    pub fn alerts(&self) -> impl Iterator<Item = &Alert> {
+        self.alerts
+            .as_list()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|a| a.downcast::<Alert>())
+    }
+
+    /// The group labels.
+    pub fn group_labels(&self) -> &Kv {
+        &self.group_labels
+    }
+
+    /// The labels every alert has with the same value.
+    pub fn common_labels(&self) -> &Kv {
+        &self.common_labels
+    }
+
+    /// The annotations every alert has with the same value.
+    pub fn common_annotations(&self) -> &Kv {
+        &self.common_annotations
+    }
+
+    /// The external URL.
+    pub fn external_url(&self) -> &str {
+        &self.external_url
+    }
 }
 
 fn common(alerts: &[Alert]) -> (Kv, Kv) {

@@ -56,6 +56,17 @@ fn data_methods() {
 }
 
 #[test]
+fn accessors() {
+    let d = Data::new("r", kv(&[("alertname", "Down")]), vec![], "http://am");
+    assert_eq!(
+        (d.status(), d.alerts().count(), d.external_url()),
+        ("resolved", 0, "http://am")
+    );
+    assert_eq!(d.group_labels().get("alertname"), Some("Down"));
+    assert!(d.common_labels().is_empty() && d.common_annotations().is_empty());
+}
+
+#[test]
 fn functions() {
     let t = Templates::defaults().unwrap_or_else(|e| panic!("{e}"));
     let r = |text: &str| t.execute_text(text, &Value::Nil).map_err(|e| e.to_string());
