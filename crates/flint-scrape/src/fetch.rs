@@ -20,6 +20,34 @@ pub struct Buffers {
     pub body: Vec<u8>,
 }
 
+/// Free [`Buffers`] of a pool's loops.
+#[derive(Debug, Default)]
+pub struct BufferPool(std::sync::Mutex<Vec<Buffers>>);
+
+/// Buffers larger than this are not kept (a one-off huge body should not stay resident).
+const MAX_KEPT: usize = 16 << 20;
+
+impl BufferPool {
+    /// A free pair of buffers (new ones when none is free).
+    pub fn take(&self) -> Buffers {
+        self.0
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    /// Returns buffers for the next scrape.
+    pub fn give(&self, b: Buffers) {
+        if b.raw.capacity() + b.body.capacity() > MAX_KEPT {
+            return;
+        }
+        if let Ok(mut v) = self.0.lock() {
+            v.push(b);
+        }
+    }
+}
+
 /// Fetches `url` within `timeout`, asking for `accept` and gzip when `compression`; the
 /// uncompressed body lands in `buf.body`. Returns the `Content-Type`.
 pub async fn fetch(

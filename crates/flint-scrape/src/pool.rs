@@ -55,6 +55,7 @@ fn context(
         accept,
         offset_seed: opts.offset_seed,
         forced_error: std::sync::Mutex::new(None),
+        buffers: Default::default(),
     })
 }
 

@@ -34,6 +34,9 @@ pub struct LoopContext {
     pub offset_seed: u64,
     /// An error every scrape of the pool reports without fetching (`target_limit`).
     pub forced_error: std::sync::Mutex<Option<String>>,
+    /// Body buffers shared by the pool's loops: only scrapes in flight hold one, so memory
+    /// follows concurrency rather than the number of targets.
+    pub buffers: crate::fetch::BufferPool,
 }
 
 impl std::fmt::Debug for LoopContext {
@@ -58,7 +61,6 @@ pub struct ScrapeLoop {
     metric_relabel: Vec<flint_model::RelabelConfig>,
     report_refs: Vec<(Labels, Option<SeriesRef>)>,
     key: Vec<u8>,
-    bufs: crate::fetch::Buffers,
 }
 
 impl std::fmt::Debug for ScrapeLoop {
@@ -98,7 +100,6 @@ impl ScrapeLoop {
             cache: Cache::default(),
             report_refs,
             key: Vec::new(),
-            bufs: crate::fetch::Buffers::default(),
         }
     }
 
@@ -159,6 +160,7 @@ impl ScrapeLoop {
         let clock = std::time::Instant::now();
         let cfg = &self.ctx.cfg;
         let forced = self.ctx.forced_error.lock().ok().and_then(|f| f.clone());
+        let mut bufs = self.ctx.buffers.take();
         let fetched = if let Some(e) = forced {
             Err(Error::Forced(e))
         } else {
@@ -169,24 +171,25 @@ impl ScrapeLoop {
                 self.target.timeout,
                 cfg.enable_compression,
                 cfg.body_size_limit.0,
-                &mut self.bufs,
+                &mut bufs,
             )
             .await
         };
         self.ctx.metrics.scrapes.inc();
         let result = match fetched {
             Ok(content_type) => {
-                let body = std::mem::take(&mut self.bufs.body);
+                let body = std::mem::take(&mut bufs.body);
                 let size = body.len() as u64;
                 let r = self.append_body(&body, &content_type, ts).map(|mut s| {
                     s.body_size = size;
                     s
                 });
-                self.bufs.body = body;
+                bufs.body = body;
                 r
             }
             Err(e) => Err(e),
         };
+        self.ctx.buffers.give(bufs);
         let (stats, err) = match result {
             Ok(s) => (s, None),
             Err(e) => {

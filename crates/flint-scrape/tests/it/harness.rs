@@ -238,6 +238,7 @@ pub fn scrape_loop(cfg: ScrapeConfig, addr: &str, rec: &Recorder) -> (ScrapeLoop
         metrics: ScrapeMetrics::new(&flint_client::Registry::new()),
         offset_seed: 0,
         forced_error: std::sync::Mutex::new(None),
+        buffers: Default::default(),
     };
     (ScrapeLoop::new(t.clone(), Arc::new(ctx)), t)
 }
