@@ -108,30 +108,68 @@ pub(crate) fn eval(ctx: &Ctx<'_>, a: &AggregateExpr, grid: &Grid) -> Result<Vec<
     };
     let input = ctx.eval_vector(&a.expr, grid)?;
     let groups = partition(&input, &grouping, a.without);
-    let idx: Vec<usize> = (0..groups.labels.len()).collect();
     let span = a.expr.span();
-    let out = par_map(&idx, ctx.settings.threads, |&g| {
-        let pts = merged_points(&input, &groups.members[g]);
+    // Work items: one group over one block of steps; each keeps one running fold per step
+    // and takes the group's series in input order.
+    let n = grid.len();
+    let threads = ctx.settings.threads.max(1);
+    let block = if groups.labels.len() >= 2 * threads {
+        STEP_BLOCK
+    } else {
+        // Few groups: split the steps so that all threads get work.
+        n.div_ceil(2 * threads).max(16)
+    }
+    .clamp(1, n.max(1));
+    let blocks = n.div_ceil(block);
+    let tasks: Vec<(usize, usize)> = (0..groups.labels.len())
+        .flat_map(|g| (0..blocks).map(move |b| (g, b)))
+        .collect();
+    let parts = par_map(&tasks, ctx.settings.threads, |&(g, b)| {
+        let (lo, hi) = (b * block, ((b + 1) * block).min(n));
+        let mut folds: Vec<fold::Fold> = (lo..hi).map(|_| fold::Fold::default()).collect();
+        for &m in &groups.members[g] {
+            let s = &input[m];
+            // Points of the two kinds never share a step: per step, input order holds.
+            for &(st, f) in &s.floats[range_of(&s.floats, lo, hi)] {
+                folds[st as usize - lo].push(ctx, a.op, s, PointRef::Float(f), span);
+            }
+            for (st, h) in &s.hists[range_of(&s.hists, lo, hi)] {
+                folds[*st as usize - lo].push(ctx, a.op, s, PointRef::Hist(h), span);
+            }
+        }
         let mut out = Series::new(groups.labels[g].clone(), false);
-        let mut i = 0;
-        while i < pts.len() {
-            let step = pts[i].0;
-            let mut j = i;
-            while j < pts.len() && pts[j].0 == step {
-                j += 1;
-            }
+        for (i, f) in folds.into_iter().enumerate() {
+            let step = (lo + i) as u32;
             let q = param.as_ref().map_or(f64::NAN, |p| p[step as usize]);
-            let (sample, drop) = fold::fold(ctx, a.op, &input, &pts[i..j], q, span);
-            if let Some(s) = sample {
+            let (sample, drop) = f.finish(ctx, a.op, q, span);
+            if let Some(sample) = sample {
                 out.drop_name |= drop;
-                out.push(step, s);
+                out.push(step, sample);
             }
-            i = j;
         }
         ctx.samples.add(out.sample_count())?;
         Ok(out)
     })?;
+    // Join each group's blocks (consecutive in `parts`).
+    let mut out: Vec<Series> = Vec::with_capacity(groups.labels.len());
+    for (i, part) in parts.into_iter().enumerate() {
+        if i % blocks == 0 {
+            out.push(part);
+        } else if let Some(last) = out.last_mut() {
+            last.drop_name |= part.drop_name;
+            last.floats.extend(part.floats);
+            last.hists.extend(part.hists);
+        }
+    }
     Ok(out.into_iter().filter(|s| !s.is_empty()).collect())
+}
+
+/// Steps per work item of an aggregation.
+const STEP_BLOCK: usize = 256;
+
+/// The positions of the points of `pts` at steps in `[lo, hi)`.
+fn range_of<T>(pts: &[(u32, T)], lo: usize, hi: usize) -> std::ops::Range<usize> {
+    pts.partition_point(|p| (p.0 as usize) < lo)..pts.partition_point(|p| (p.0 as usize) < hi)
 }
 
 fn quantile_param_warnings(ctx: &Ctx<'_>, q: &[f64], p: &Expr) {

@@ -61,7 +61,7 @@ fn ignored(ctx: &Ctx<'_>, op: AggregateOp, span: Span) {
 }
 
 /// Adds `h` to the group's histogram, recording problems.
-fn hist_add(ctx: &Ctx<'_>, st: &mut State, h: &Hist, name: &str, span: Span) {
+fn hist_add(ctx: &Ctx<'_>, st: &mut State, h: &Hist, s: &Series, span: Span) {
     let Some(acc) = st.hist.as_mut() else { return };
     let res = match acc {
         HistAcc::Sum(s) => s.add(h),
@@ -69,6 +69,7 @@ fn hist_add(ctx: &Ctx<'_>, st: &mut State, h: &Hist, name: &str, span: Span) {
     };
     match res {
         Err(ArithError::IncompatibleSchema) => {
+            let name = s.labels.metric_name().unwrap_or("");
             ctx.annotate(msg::mixed_exponential_custom(name, span));
             st.incompatible = true;
         }
@@ -80,47 +81,59 @@ fn hist_add(ctx: &Ctx<'_>, st: &mut State, h: &Hist, name: &str, span: Span) {
     }
 }
 
-/// Aggregates `pts` (all at one step, in series order). Returns the value, if any, and
-/// whether any contributing series had its name dropped.
-pub(crate) fn fold(
-    ctx: &Ctx<'_>,
-    op: AggregateOp,
-    input: &[Series],
-    pts: &[(u32, usize, PointRef<'_>)],
-    q: f64,
-    span: Span,
-) -> (Option<Sample>, bool) {
-    let mut st = State::default();
-    for &(_, member, p) in pts {
-        let drop = input[member].drop_name;
-        let name = input[member].labels.metric_name().unwrap_or("");
+/// The running aggregate of one group at one step: series are pushed in input order.
+#[derive(Default)]
+pub(crate) struct Fold(State);
+
+impl Fold {
+    /// Adds the point `p` of series `s`.
+    pub(crate) fn push(
+        &mut self,
+        ctx: &Ctx<'_>,
+        op: AggregateOp,
+        s: &Series,
+        p: PointRef<'_>,
+        span: Span,
+    ) {
+        let st = &mut self.0;
         let (f, h) = match p {
             PointRef::Float(f) => (f, None),
             PointRef::Hist(h) => (0.0, Some(h)),
         };
         if !st.seen {
-            st = State {
+            *st = State {
                 seen: true,
                 value: f,
                 mean: f,
                 count: 1.0,
-                drop_name: drop,
+                drop_name: s.drop_name,
                 ..State::default()
             };
-            init(ctx, op, &mut st, f, h, span);
-            continue;
+            init(ctx, op, st, f, h, span);
+            return;
         }
         if st.incompatible {
-            continue;
+            return;
         }
-        st.drop_name |= drop;
-        step(ctx, op, &mut st, f, h, name, span);
+        st.drop_name |= s.drop_name;
+        step(ctx, op, st, f, h, s, span);
     }
-    if !st.seen {
-        return (None, false);
+
+    /// The value, if any, and whether any contributing series had its name dropped.
+    pub(crate) fn finish(
+        self,
+        ctx: &Ctx<'_>,
+        op: AggregateOp,
+        q: f64,
+        span: Span,
+    ) -> (Option<Sample>, bool) {
+        let st = self.0;
+        if !st.seen {
+            return (None, false);
+        }
+        let drop = st.drop_name;
+        (finish(ctx, op, st, q, span), drop)
     }
-    let drop = st.drop_name;
-    (finish(ctx, op, st, q, span), drop)
 }
 
 fn init(ctx: &Ctx<'_>, op: AggregateOp, st: &mut State, f: f64, h: Option<&Arc<Hist>>, span: Span) {
@@ -169,7 +182,7 @@ fn step(
     st: &mut State,
     f: f64,
     h: Option<&Arc<Hist>>,
-    name: &str,
+    s: &Series,
     span: Span,
 ) {
     match op {
@@ -178,7 +191,7 @@ fn step(
                 st.has_hist = true;
                 if st.hist.is_some() {
                     st.track(h);
-                    hist_add(ctx, st, h, name, span);
+                    hist_add(ctx, st, h, s, span);
                 }
             }
             None => {
@@ -193,7 +206,7 @@ fn step(
                     st.has_hist = true;
                     if st.hist.is_some() {
                         st.track(h);
-                        hist_add(ctx, st, h, name, span);
+                        hist_add(ctx, st, h, s, span);
                     }
                 }
                 None => {
