@@ -127,7 +127,10 @@ pub(crate) fn eval_args(args: &[Value]) -> String {
 
 fn length(v: &Value) -> Result<usize, FuncError> {
     if v.is_nil() {
-        return Err(FuncError::new("len of nil pointer"));
+        // Go 1.19's reflection fails this way on an untyped nil.
+        return Err(FuncError::new(
+            "reflect: call of reflect.Value.Type on zero Value",
+        ));
     }
     v.len()
         .ok_or_else(|| FuncError(format!("len of type {}", v.type_name())))

@@ -25,6 +25,8 @@ pub enum Param {
     Bool,
     /// `time.Time`.
     Time,
+    /// `time.Duration` (an integer constant converts to it).
+    Duration,
     /// `[]string`.
     Strings,
 }
@@ -39,6 +41,7 @@ impl Param {
             Param::Float => "float64",
             Param::Bool => "bool",
             Param::Time => "time.Time",
+            Param::Duration => "time.Duration",
             Param::Strings => "[]string",
         }
     }

@@ -361,7 +361,7 @@ impl Object for LocationValue {
 const NONE: &[Param] = &[];
 const ONE_STRING: &[Param] = &[Param::String];
 const ONE_TIME: &[Param] = &[Param::Time];
-const ONE_ANY: &[Param] = &[Param::Any];
+const ONE_DURATION: &[Param] = &[Param::Duration];
 const THREE_INTS: &[Param] = &[Param::Int, Param::Int, Param::Int];
 
 /// The signature of a `time.Time` method.
@@ -369,7 +369,7 @@ pub(crate) fn time_method(name: &str) -> Option<Signature> {
     Some(Signature::fixed(match name {
         "Format" => ONE_STRING,
         "Before" | "After" | "Equal" | "Sub" => ONE_TIME,
-        "Add" | "Truncate" | "Round" => ONE_ANY,
+        "Add" | "Truncate" | "Round" => ONE_DURATION,
         "AddDate" => THREE_INTS,
         "Unix" | "UnixMilli" | "UnixMicro" | "UnixNano" | "UTC" | "Local" | "Year" | "Month"
         | "Day" | "Hour" | "Minute" | "Second" | "Nanosecond" | "YearDay" | "Weekday"
@@ -505,7 +505,7 @@ pub(crate) fn duration_method(name: &str) -> Option<Signature> {
     Some(Signature::fixed(match name {
         "Hours" | "Minutes" | "Seconds" | "Milliseconds" | "Microseconds" | "Nanoseconds"
         | "String" | "Abs" => NONE,
-        "Round" | "Truncate" => ONE_ANY,
+        "Round" | "Truncate" => ONE_DURATION,
         _ => return None,
     }))
 }

@@ -152,7 +152,12 @@ impl<'a> State<'a> {
             }
             (Param::Float, _) => Err(self.errorf(format!("expected float; found {arg}"))),
             (Param::Int, Arg::Number(n)) if n.int.is_some() => Ok(Value::Int(n.int.unwrap_or(0))),
-            (Param::Int, _) => Err(self.errorf(format!("expected integer; found {arg}"))),
+            (Param::Duration, Arg::Number(n)) if n.int.is_some() => {
+                Ok(Value::Duration(crate::gotime::Duration(n.int.unwrap_or(0))))
+            }
+            (Param::Int | Param::Duration, _) => {
+                Err(self.errorf(format!("expected integer; found {arg}")))
+            }
             (Param::String, Arg::String(_, _, v)) => Ok(v.clone()),
             (Param::String, _) => Err(self.errorf(format!("expected string; found {arg}"))),
             (Param::Any, Arg::Bool(_, b)) => Ok(Value::Bool(*b)),
@@ -180,6 +185,7 @@ impl<'a> State<'a> {
             Param::Float => matches!(v, Value::Float(_)),
             Param::Bool => matches!(v, Value::Bool(_)),
             Param::Time => matches!(v, Value::Time(_)),
+            Param::Duration => matches!(v, Value::Duration(_)),
             Param::Strings => v
                 .as_list()
                 .is_some_and(|l| l.iter().all(|x| matches!(x, Value::String(_)))),
