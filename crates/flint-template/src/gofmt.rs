@@ -10,12 +10,12 @@ pub use printf::sprintf;
 
 /// Go's `strconv.FormatFloat(v, fmt, prec, 64)` (`prec < 0`: shortest).
 pub fn format_float(v: f64, fmt: char, prec: i32) -> String {
-    float::format_float(v, fmt, prec, false)
+    float::format_float(v, fmt, prec)
 }
 
 /// The shortest `%f`-style representation (what JSON uses for ordinary magnitudes).
 pub(crate) fn format_float_f(v: f64) -> String {
-    float::format_float(v, 'f', -1, false)
+    float::format_float(v, 'f', -1)
 }
 
 use crate::value::Value;

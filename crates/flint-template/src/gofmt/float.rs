@@ -83,8 +83,8 @@ fn fmt_f(out: &mut String, d: &Digits, prec: usize) {
 }
 
 /// Formats `v` as Go's `strconv.FormatFloat(v, fmt, prec, 64)`; `prec < 0` is the shortest
-/// representation. `keep_zeros` is `%#g`: trailing zeros kept and the point always shown.
-pub(crate) fn format_float(v: f64, fmt: char, prec: i32, keep_zeros: bool) -> String {
+/// representation.
+pub(crate) fn format_float(v: f64, fmt: char, prec: i32) -> String {
     if v.is_nan() {
         return "NaN".to_string();
     }
@@ -120,12 +120,12 @@ pub(crate) fn format_float(v: f64, fmt: char, prec: i32, keep_zeros: bool) -> St
                 out.push_str(&format!("{:.*}", prec as usize, a));
             }
         }
-        _ => fmt_g(&mut out, a, prec, fmt == 'G', keep_zeros),
+        _ => fmt_g(&mut out, a, prec, fmt == 'G'),
     }
     out
 }
 
-fn fmt_g(out: &mut String, a: f64, prec: i32, upper: bool, keep_zeros: bool) {
+fn fmt_g(out: &mut String, a: f64, prec: i32, upper: bool) {
     let shortest_mode = prec < 0;
     let (d, mut prec) = if shortest_mode {
         let d = shortest(a);
@@ -141,34 +141,15 @@ fn fmt_g(out: &mut String, a: f64, prec: i32, upper: bool, keep_zeros: bool) {
         eprec = nd;
     }
     if shortest_mode {
+        // The shortest form switches to an exponent as if the precision were 6.
         eprec = 6;
-    }
-    if keep_zeros {
-        // %#g keeps the requested (or default 6) significant digits.
-        eprec = if shortest_mode { 6 } else { prec };
     }
     let exp = d.dp - 1;
     if exp < -4 || exp >= eprec {
-        if keep_zeros {
-            let p = if shortest_mode { 6 } else { prec };
-            let d2 = significant(a, p as usize);
-            fmt_e(out, &d2, (p - 1) as usize, upper);
-            return;
-        }
         if prec > nd {
             prec = nd;
         }
         fmt_e(out, &d, (prec - 1).max(0) as usize, upper);
-        return;
-    }
-    if keep_zeros {
-        let p = if shortest_mode { 6 } else { prec };
-        let d2 = significant(a, p as usize);
-        let decimals = (p - d2.dp).max(0) as usize;
-        fmt_f(out, &d2, decimals);
-        if decimals == 0 {
-            out.push('.');
-        }
         return;
     }
     if prec > d.dp {
@@ -183,37 +164,36 @@ mod tests {
 
     #[test]
     fn shortest_g() {
-        assert_eq!(f(123456789.0, 'g', -1, false), "1.23456789e+08");
-        assert_eq!(f(1e6, 'g', -1, false), "1e+06");
-        assert_eq!(f(100000.0, 'g', -1, false), "100000");
-        assert_eq!(f(0.0001, 'g', -1, false), "0.0001");
-        assert_eq!(f(0.00001, 'g', -1, false), "1e-05");
-        assert_eq!(f(2.5, 'g', -1, false), "2.5");
-        assert_eq!(f(0.0, 'g', -1, false), "0");
-        assert_eq!(f(-0.0, 'g', -1, false), "-0");
-        assert_eq!(f(f64::INFINITY, 'g', -1, false), "+Inf");
+        assert_eq!(f(123456789.0, 'g', -1), "1.23456789e+08");
+        assert_eq!(f(1e6, 'g', -1), "1e+06");
+        assert_eq!(f(100000.0, 'g', -1), "100000");
+        assert_eq!(f(0.0001, 'g', -1), "0.0001");
+        assert_eq!(f(0.00001, 'g', -1), "1e-05");
+        assert_eq!(f(2.5, 'g', -1), "2.5");
+        assert_eq!(f(0.0, 'g', -1), "0");
+        assert_eq!(f(-0.0, 'g', -1), "-0");
+        assert_eq!(f(f64::INFINITY, 'g', -1), "+Inf");
     }
 
     #[test]
     fn precision_g() {
-        assert_eq!(f(1234567.0, 'g', 4, false), "1.235e+06");
-        assert_eq!(f(1.234567, 'g', 4, false), "1.235");
-        assert_eq!(f(120.0, 'g', 4, false), "120");
-        assert_eq!(f(1234.0, 'g', 3, false), "1.23e+03");
-        assert_eq!(f(0.0, 'g', 4, false), "0");
-        assert_eq!(f(1.0, 'g', -1, true), "1.00000");
-        assert_eq!(f(1.0, 'g', 3, true), "1.00");
+        assert_eq!(f(1234567.0, 'g', 4), "1.235e+06");
+        assert_eq!(f(1.234567, 'g', 4), "1.235");
+        assert_eq!(f(120.0, 'g', 4), "120");
+        assert_eq!(f(1234.0, 'g', 3), "1.23e+03");
+        assert_eq!(f(0.0, 'g', 4), "0");
+        assert_eq!(f(1.0, 'g', -1), "1");
     }
 
     #[test]
     fn e_and_f() {
-        assert_eq!(f(1234.5, 'e', 6, false), "1.234500e+03");
-        assert_eq!(f(12345.678, 'e', 2, false), "1.23e+04");
-        assert_eq!(f(1.125, 'e', 2, false), "1.12e+00");
-        assert_eq!(f(3.14158, 'f', 3, false), "3.142");
-        assert_eq!(f(0.125, 'f', 2, false), "0.12");
-        assert_eq!(f(1e21, 'f', -1, false), "1000000000000000000000");
-        assert_eq!(f(1.5e-7, 'f', -1, false), "0.00000015");
-        assert_eq!(f(1e-7, 'e', -1, false), "1e-07");
+        assert_eq!(f(1234.5, 'e', 6), "1.234500e+03");
+        assert_eq!(f(12345.678, 'e', 2), "1.23e+04");
+        assert_eq!(f(1.125, 'e', 2), "1.12e+00");
+        assert_eq!(f(3.14158, 'f', 3), "3.142");
+        assert_eq!(f(0.125, 'f', 2), "0.12");
+        assert_eq!(f(1e21, 'f', -1), "1000000000000000000000");
+        assert_eq!(f(1.5e-7, 'f', -1), "0.00000015");
+        assert_eq!(f(1e-7, 'e', -1), "1e-07");
     }
 }

@@ -265,6 +265,35 @@ fn fmt_int(out: &mut String, u: u64, neg: bool, v: &Value, verb: char, f: &Flags
     pad(out, &digits, &g);
 }
 
+/// Go's `#` flag on floats: always a decimal point, and for `%g` trailing zeros up to
+/// `digits` significant digits (never fewer digits than the shortest form has).
+fn sharp_float(num: &str, mut digits: i32) -> String {
+    let (body, tail) = match num.find(['e', 'E']) {
+        Some(i) => num.split_at(i),
+        None => (num, ""),
+    };
+    let unsigned = body.trim_start_matches('-');
+    let mut seen_nonzero = false;
+    for c in unsigned.chars().filter(char::is_ascii_digit) {
+        seen_nonzero = seen_nonzero || c != '0';
+        if seen_nonzero {
+            digits -= 1;
+        }
+    }
+    let mut out = body.to_string();
+    if !body.contains('.') {
+        if unsigned == "0" {
+            digits -= 1;
+        }
+        out.push('.');
+    }
+    for _ in 0..digits.max(0) {
+        out.push('0');
+    }
+    out.push_str(tail);
+    out
+}
+
 /// `%c`, `%q` and `%U` of an integer.
 fn fmt_rune(out: &mut String, u: u64, neg: bool, verb: char, f: &Flags) {
     let c = u32::try_from(u)
@@ -298,13 +327,14 @@ fn fmt_float_verb(out: &mut String, x: f64, v: &Value, verb: char, f: &Flags, de
     } else {
         prec
     };
-    let mut num = format_float(x, fmt, prec, f.sharp && matches!(fmt, 'g' | 'G'));
-    if f.sharp && matches!(fmt, 'e' | 'E' | 'f') && !num.contains('.') && x.is_finite() {
-        // %#e and %#f always show the point.
-        match num.find(['e', 'E']) {
-            Some(i) => num.insert(i, '.'),
-            None => num.push('.'),
-        }
+    let mut num = format_float(x, fmt, prec);
+    if f.sharp && x.is_finite() {
+        let digits = if matches!(fmt, 'g' | 'G') {
+            if prec < 0 { 6 } else { prec }
+        } else {
+            0
+        };
+        num = sharp_float(&num, digits);
     }
     let signed = num.starts_with(['-', '+']);
     if !signed {

@@ -284,3 +284,76 @@ fn default_templates_match_go() {
     }
     assert_agree_with_go(&cases);
 }
+
+/// Go's float and integer formatting over many values: every verb and precision templates use.
+#[test]
+fn number_formatting_matches_go() {
+    let mut values: Vec<f64> = vec![
+        0.0,
+        -0.0,
+        1.0,
+        -1.0,
+        0.5,
+        0.1,
+        0.125,
+        2.5,
+        1e21,
+        1e20,
+        1e-5,
+        1e-4,
+        123456789.0,
+        1234567.0,
+        0.000123456,
+        99999.95,
+        999999.5,
+        1.0000001,
+        3.0e-300,
+        1.7976931348623157e308,
+        5e-324,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NAN,
+        100.0,
+        1e6,
+        12345.678,
+        -0.0000001234,
+    ];
+    // A fixed pseudo-random spread of magnitudes and digits.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..120 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let mantissa = (x % 1_000_000_007) as f64 / 1_000_003.0;
+        let exp = ((x >> 40) % 40) as i32 - 20;
+        let sign = if x & 1 == 0 { 1.0 } else { -1.0 };
+        values.push(sign * mantissa * 10f64.powi(exp));
+    }
+    let verbs = "%v|%g|%.4g|%.3g|%e|%.2e|%f|%.2f|%.0f|%8.3f|%-9.1e|%+g|%G|%E|%#g";
+    let cases: Vec<Case> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let enc = if v.is_nan() {
+                json!("NaN")
+            } else if v.is_infinite() {
+                json!(if *v > 0.0 { "+Inf" } else { "-Inf" })
+            } else {
+                json!(v)
+            };
+            Case {
+                name: format!("float{i}"),
+                text: format!("{{{{ printf \"{verbs}\" . . . . . . . . . . . . . . . }}}}|{{{{ . }}}}"),
+                data: json!({ "f": enc }),
+                ..Case::default()
+            }
+        })
+        .chain([-1i64, 0, 7, 255, -4096, i64::MAX, i64::MIN].iter().map(|i| Case {
+            name: format!("int{i}"),
+            text: "{{ printf \"%d|%5d|%-5d|%05d|%x|%X|%#x|%o|%#o|%O|%b|%+d|% d|%.3d|%8.3d|%v\" . . . . . . . . . . . . . . . . }}".into(),
+            data: json!({ "i": i }),
+            ..Case::default()
+        }))
+        .collect();
+    assert_agree_with_go(&cases);
+}
