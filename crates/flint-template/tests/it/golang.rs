@@ -357,3 +357,38 @@ fn number_formatting_matches_go() {
         .collect();
     assert_agree_with_go(&cases);
 }
+
+/// Quoting, padding and the escaping functions over strings with awkward characters, in text
+/// and HTML mode.
+#[test]
+fn string_handling_matches_go() {
+    let alphabet: Vec<char> = "aZ9 _-.~/?#&=+%<>'\"`\\\t\n\u{7}\u{7f}é日本\u{a0}\u{2028}😀:;@!$*(),[]".chars().collect();
+    let mut x: u64 = 0xD1B5_4A32_D192_ED03;
+    let mut strings = vec![String::new()];
+    for _ in 0..80 {
+        let mut s = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        for k in 0..(x % 12) {
+            s.push(alphabet[((x >> (k * 5)) % alphabet.len() as u64) as usize]);
+        }
+        strings.push(s);
+    }
+    let text = "{{ printf \"%s|%q|%+q|%#q|%x|% X|%8s|%-6.3s|%v\" . . . . . . . . . }}|{{ html . }}|{{ js . }}|{{ urlquery . }}|{{ len . }}|{{ . }}";
+    let html = "<p title=\"{{ . }}\">{{ . }}</p><a href=\"/x?q={{ . }}\">{{ . | urlquery }}</a><a href={{ . }}>";
+    let cases: Vec<Case> = strings
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            [(text, false), (html, true)].map(|(t, h)| Case {
+                name: format!("str{i}{}", if h { "h" } else { "t" }),
+                text: t.to_string(),
+                data: json!({ "s": s }),
+                html: h,
+                ..Case::default()
+            })
+        })
+        .collect();
+    assert_agree_with_go(&cases);
+}
