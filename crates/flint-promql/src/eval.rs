@@ -150,11 +150,11 @@ impl<'a> Ctx<'a> {
             Expr::Vector(vs) => selector::eval_instant(self, vs, grid).map(Value::Vector),
             Expr::Matrix(ms) => {
                 let arg = RangeArg::from_matrix(self, ms, grid)?;
-                Ok(Value::Matrix(arg.top_level_matrix(grid)?))
+                Ok(Value::Matrix(arg.top_level_matrix(self, grid)?))
             }
             Expr::Subquery(sq) => {
                 let arg = subquery::eval(self, sq, grid)?;
-                Ok(Value::Matrix(arg.top_level_matrix(grid)?))
+                Ok(Value::Matrix(arg.top_level_matrix(self, grid)?))
             }
             Expr::Binary(b) => binary::eval(self, e, b, grid),
             Expr::Aggregate(a) => aggregate::eval(self, a, grid).map(Value::Vector),

@@ -260,7 +260,7 @@ impl RangeArg {
 
     /// The samples of each series in the window ending at the (single) step of `grid`, as
     /// an instant query of a range vector returns them.
-    pub(crate) fn top_level_matrix(&self, grid: &Grid) -> Result<Vec<RangeSeries>> {
+    pub(crate) fn top_level_matrix(&self, ctx: &Ctx<'_>, grid: &Grid) -> Result<Vec<RangeSeries>> {
         let end = self.window_end(grid.start);
         let start = end - self.range;
         let mut out = Vec::new();
@@ -289,6 +289,11 @@ impl RangeArg {
             if floats.is_empty() && hists.is_empty() {
                 continue;
             }
+            let n = floats.len() + hists.iter().map(|(_, h)| h.sample_size()).sum::<usize>();
+            if let RangeSource::Stored { .. } = self.source {
+                ctx.samples.loaded(floats.len() + hists.len());
+            }
+            ctx.samples.add(n)?;
             out.push(RangeSeries {
                 labels: rs.labels,
                 drop_name: rs.drop_name,

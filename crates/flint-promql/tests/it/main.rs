@@ -1,3 +1,5 @@
 //! Integration tests of flint-promql.
 
+mod engine;
+mod printer;
 mod scripts;
