@@ -17,7 +17,7 @@ use flint_model::histogram::CUSTOM_BUCKETS_SCHEMA;
 use flint_model::{CounterResetHint, FloatHistogram, Span};
 
 pub(crate) use arith::ArithError;
-pub(crate) use bounds::Bucket;
+pub use bounds::Bucket;
 pub(crate) use kahan::{HistMean, HistSum};
 
 /// A float native histogram.

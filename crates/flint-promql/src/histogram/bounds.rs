@@ -4,12 +4,30 @@ use super::Hist;
 
 /// One bucket with its boundaries.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct Bucket {
-    pub(crate) lower: f64,
-    pub(crate) upper: f64,
-    pub(crate) lower_inclusive: bool,
-    pub(crate) upper_inclusive: bool,
-    pub(crate) count: f64,
+pub struct Bucket {
+    /// Lower boundary.
+    pub lower: f64,
+    /// Upper boundary.
+    pub upper: f64,
+    /// Whether `lower` belongs to the bucket.
+    pub lower_inclusive: bool,
+    /// Whether `upper` belongs to the bucket.
+    pub upper_inclusive: bool,
+    /// Observations in the bucket.
+    pub count: f64,
+}
+
+impl Bucket {
+    /// The boundary rule of the HTTP API's histogram buckets: 0 open left (`(l, u]`),
+    /// 1 open right (`[l, u)`), 2 open both, 3 closed both.
+    pub fn boundary_rule(&self) -> u8 {
+        match (self.lower_inclusive, self.upper_inclusive) {
+            (false, true) => 0,
+            (true, false) => 1,
+            (false, false) => 2,
+            (true, true) => 3,
+        }
+    }
 }
 
 /// Upper bound of exponential bucket `idx` of `schema`.
@@ -92,8 +110,8 @@ impl Hist {
     }
 
     /// All buckets from the lowest values to the highest: negative (outermost first), zero,
-    /// positive.
-    pub(crate) fn buckets(&self) -> Vec<Bucket> {
+    /// positive; empty buckets included (the HTTP API leaves those out).
+    pub fn buckets(&self) -> Vec<Bucket> {
         let mut out: Vec<Bucket> = self.negative_buckets().collect();
         out.reverse();
         out.extend(self.zero_bucket());
