@@ -1,4 +1,5 @@
 //! Integration tests of flint-promql.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test.
 
 mod engine;
 mod printer;
