@@ -163,18 +163,19 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
         if item.is_nil() {
             return Err(FuncError::new("index of nil pointer"));
         }
+        // Go 1.19 lets an index equal to the length through to reflection, which fails.
         if let Some(s) = item.as_str() {
             let i = index_arg(idx, s.len())?;
             if i == s.len() {
-                return Err(FuncError(format!("index out of range: {i}")));
+                return Err(FuncError::new("reflect: string index out of range"));
             }
-            item = Value::Uint(u64::from(s.as_bytes()[i]));
+            item = Value::object(Byte(s.as_bytes()[i]));
             continue;
         }
         if let Some(l) = item.as_list() {
             let i = index_arg(idx, l.len())?;
             if i == l.len() {
-                return Err(FuncError(format!("index out of range: {i}")));
+                return Err(FuncError::new("reflect: slice index out of range"));
             }
             item = l[i].clone();
             continue;
@@ -199,6 +200,21 @@ fn index(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
         )));
     }
     Ok(item)
+}
+
+/// A byte of a string, as `index` returns it (Go's `uint8`).
+struct Byte(u8);
+
+impl crate::value::Object for Byte {
+    fn type_name(&self) -> std::borrow::Cow<'_, str> {
+        "uint8".into()
+    }
+    fn as_basic(&self) -> Option<Value> {
+        Some(Value::Uint(u64::from(self.0)))
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
 }
 
 fn slice(item: &Value, indexes: &[Value]) -> Result<Value, FuncError> {
@@ -341,19 +357,25 @@ fn eq(arg1: &Value, rest: &[Value]) -> Result<bool, FuncError> {
             (Value::Time(x), Value::Time(y)) => {
                 x.timestamp() == y.timestamp() && x.location().name() == y.location().name()
             }
+            (x, y) if x.type_name() != y.type_name() => {
+                return Err(FuncError(format!(
+                    "non-comparable types {}: {}, {}: {}",
+                    gofmt::sprintf("%s", std::slice::from_ref(x)),
+                    x.type_name(),
+                    y.type_name(),
+                    gofmt::sprint(std::slice::from_ref(y))
+                )));
+            }
             (Value::Object(x), Value::Object(y))
                 if x.as_map().is_none() && x.as_list().is_none() =>
             {
-                if x.type_name() != y.type_name() {
-                    return Err(FuncError::new(BAD_CMP));
-                }
                 Arc::ptr_eq(x, y)
             }
-            (x, _) => {
+            (_, y) => {
                 return Err(FuncError(format!(
                     "non-comparable type {}: {}",
-                    gofmt::sprint(std::slice::from_ref(x)),
-                    x.type_name()
+                    gofmt::sprintf("%s", std::slice::from_ref(y)),
+                    y.type_name()
                 )));
             }
         };

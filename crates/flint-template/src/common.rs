@@ -195,8 +195,10 @@ pub(crate) fn to_float(v: &Value) -> Result<f64, FuncError> {
         Value::String(s) => parse_float(s),
         Value::Duration(d) => Ok(d.as_secs_f64()),
         other => {
-            if let Some(b) = other.downcast::<crate::gotime::NamedInt>() {
-                return Ok(b.value as f64);
+            if let Value::Object(o) = other
+                && let Some(b) = o.as_basic()
+            {
+                return to_float(&b);
             }
             Err(FuncError(format!(
                 "can't convert {} to float",

@@ -81,7 +81,10 @@ pub(crate) struct State<'a> {
     pub set: &'a TemplateSet,
     pub tree: &'a Tree,
     pub at: Option<At<'a>>,
-    pub vars: Vec<(&'a str, Value)>,
+    /// Variables: name, value, and whether the value has Go's static type `interface{}`.
+    pub vars: Vec<(&'a str, Value, bool)>,
+    /// Whether dot has Go's static type `interface{}` (an element of an `interface{}` container).
+    pub dot_iface: bool,
     pub depth: Nesting,
     pub env: Option<&'a dyn Any>,
     pub out: &'a mut String,
@@ -91,7 +94,7 @@ pub(crate) struct State<'a> {
 impl<'a> State<'a> {
     /// Runs `tree` with `dot` as data.
     pub fn run(&mut self, dot: &Value) -> R<()> {
-        self.vars.push(("$", dot.clone()));
+        self.vars.push(("$", dot.clone(), false));
         let tree = self.tree;
         self.walk_list(dot, &tree.root).map(|_| ())
     }
@@ -176,7 +179,10 @@ impl<'a> State<'a> {
             let val = self.eval_pipeline(dot, &b.pipe)?;
             if val.is_true() {
                 if with {
-                    self.walk_list(&val, &b.list)
+                    let saved = std::mem::replace(&mut self.dot_iface, false);
+                    let r = self.walk_list(&val, &b.list);
+                    self.dot_iface = saved;
+                    r
                 } else {
                     self.walk_list(dot, &b.list)
                 }
@@ -202,22 +208,41 @@ impl<'a> State<'a> {
         let val = self.eval_pipeline(dot, &b.pipe)?;
         let body_mark = self.vars.len();
         let mut iterated = false;
+        let saved_iface = self.dot_iface;
+        self.dot_iface = field::holds_interfaces(&val);
+        let r = self.range_items(b, &val, body_mark, &mut iterated);
+        self.dot_iface = saved_iface;
+        if !r? {
+            return Err(self.errorf(format!(
+                "range can't iterate over {}",
+                gofmt::sprint(&[val])
+            )));
+        }
+        if !iterated && let Some(e) = &b.else_list {
+            self.walk_list(dot, e)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the body for each element; `Ok(false)` when the value cannot be ranged over.
+    fn range_items(
+        &mut self,
+        b: &'a BranchNode,
+        val: &Value,
+        mark: usize,
+        iterated: &mut bool,
+    ) -> R<bool> {
         if let Some(items) = val.as_list() {
             for (i, elem) in items.iter().enumerate() {
-                iterated = true;
-                if self.one_iteration(b, Value::Int(i as i64), elem, body_mark)? == Flow::Break {
+                *iterated = true;
+                if self.one_iteration(b, Value::Int(i as i64), elem, mark)? == Flow::Break {
                     break;
                 }
             }
         } else if let Some(m) = val.as_map() {
-            let entries: Vec<(Arc<str>, Value)> = m
-                .entries
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            for (k, v) in &entries {
-                iterated = true;
-                if self.one_iteration(b, Value::String(k.clone()), v, body_mark)? == Flow::Break {
+            for (k, v) in &m.entries {
+                *iterated = true;
+                if self.one_iteration(b, Value::String(k.clone()), v, mark)? == Flow::Break {
                     break;
                 }
             }
@@ -225,26 +250,19 @@ impl<'a> State<'a> {
             match val.basic().as_ref() {
                 Value::Nil => {}
                 Value::Int(n) if !matches!(val, Value::Duration(_)) => {
+                    self.dot_iface = false;
                     for i in 0..(*n).max(0) {
-                        iterated = true;
+                        *iterated = true;
                         let v = Value::Int(i);
-                        if self.one_iteration(b, v.clone(), &v, body_mark)? == Flow::Break {
+                        if self.one_iteration(b, v.clone(), &v, mark)? == Flow::Break {
                             break;
                         }
                     }
                 }
-                _ => {
-                    return Err(self.errorf(format!(
-                        "range can't iterate over {}",
-                        gofmt::sprint(&[val])
-                    )));
-                }
+                _ => return Ok(false),
             }
         }
-        if !iterated && let Some(e) = &b.else_list {
-            self.walk_list(dot, e)?;
-        }
-        Ok(())
+        Ok(true)
     }
 
     fn one_iteration(
@@ -255,22 +273,23 @@ impl<'a> State<'a> {
         mark: usize,
     ) -> R<Flow> {
         let decl = &b.pipe.decl;
+        let iface = self.dot_iface;
         if !decl.is_empty() {
             if b.pipe.is_assign {
                 if decl.len() > 1 {
-                    self.set_var(&decl[0].ident[0], index.clone())?;
+                    self.set_var(&decl[0].ident[0], index.clone(), false)?;
                 } else {
-                    self.set_var(&decl[0].ident[0], elem.clone())?;
+                    self.set_var(&decl[0].ident[0], elem.clone(), iface)?;
                 }
             } else {
-                self.set_top_var(1, elem.clone());
+                self.set_top_var(1, elem.clone(), iface);
             }
         }
         if decl.len() > 1 {
             if b.pipe.is_assign {
-                self.set_var(&decl[1].ident[0], elem.clone())?;
+                self.set_var(&decl[1].ident[0], elem.clone(), iface)?;
             } else {
-                self.set_top_var(2, index);
+                self.set_top_var(2, index, false);
             }
         }
         let r = self.walk_list(elem, &b.list);
@@ -312,6 +331,7 @@ impl<'a> State<'a> {
             tree,
             at: None,
             vars: Vec::with_capacity(4),
+            dot_iface: false,
             depth: self.depth.deeper(),
             env: self.env,
             out: &mut *self.out,
@@ -320,27 +340,29 @@ impl<'a> State<'a> {
         st.run(&dot)
     }
 
-    fn set_var(&mut self, name: &str, value: Value) -> R<()> {
+    fn set_var(&mut self, name: &str, value: Value, iface: bool) -> R<()> {
         for v in self.vars.iter_mut().rev() {
             if v.0 == name {
                 v.1 = value;
+                v.2 = iface;
                 return Ok(());
             }
         }
         Err(self.errorf(format!("undefined variable: {name}")))
     }
 
-    fn set_top_var(&mut self, n: usize, value: Value) {
+    fn set_top_var(&mut self, n: usize, value: Value, iface: bool) {
         let len = self.vars.len();
         if len >= n {
             self.vars[len - n].1 = value;
+            self.vars[len - n].2 = iface;
         }
     }
 
-    fn var_value(&self, name: &str) -> R<Value> {
+    fn var_value(&self, name: &str) -> R<(Value, bool)> {
         for v in self.vars.iter().rev() {
             if v.0 == name {
-                return Ok(v.1.clone());
+                return Ok((v.1.clone(), v.2));
             }
         }
         Err(self.errorf(format!("undefined variable: {name}")))
@@ -355,9 +377,9 @@ impl<'a> State<'a> {
         let value = value.unwrap_or_default();
         for v in &pipe.decl {
             if pipe.is_assign {
-                self.set_var(&v.ident[0], value.clone())?;
+                self.set_var(&v.ident[0], value.clone(), false)?;
             } else {
-                self.vars.push((v.ident[0].as_str(), value.clone()));
+                self.vars.push((v.ident[0].as_str(), value.clone(), false));
             }
         }
         Ok(value)
@@ -375,7 +397,15 @@ impl<'a> State<'a> {
         match first {
             Arg::Field(_, idents) => {
                 self.at(At::Arg(first));
-                return self.eval_field_chain(dot, dot.clone(), first, idents, &cmd.args, fin);
+                let iface = self.dot_iface;
+                return self.eval_field_chain(
+                    dot,
+                    (dot.clone(), iface),
+                    first,
+                    idents,
+                    &cmd.args,
+                    fin,
+                );
             }
             Arg::Chain(..) => return self.eval_chain(dot, first, &cmd.args, fin),
             Arg::Identifier(_, name) => {
@@ -412,12 +442,12 @@ impl<'a> State<'a> {
         fin: Option<Value>,
     ) -> R<Value> {
         self.at(At::Var(v));
-        let value = self.var_value(&v.ident[0])?;
+        let (value, iface) = self.var_value(&v.ident[0])?;
         if v.ident.len() == 1 {
             self.not_a_function(args, &fin)?;
             return Ok(value);
         }
-        self.eval_field_chain(dot, value, node, &v.ident[1..], args, fin)
+        self.eval_field_chain(dot, (value, iface), node, &v.ident[1..], args, fin)
     }
 
     fn eval_chain(
@@ -435,7 +465,7 @@ impl<'a> State<'a> {
             return Err(self.errorf(format!("indirection through explicit nil in {chain}")));
         }
         let pipe = self.eval_arg(dot, crate::func::Param::Any, node, true)?;
-        self.eval_field_chain(dot, pipe, chain, fields, args, fin)
+        self.eval_field_chain(dot, (pipe, false), chain, fields, args, fin)
     }
 
     fn ideal_constant(&mut self, n: &crate::ast::Number) -> R<Value> {

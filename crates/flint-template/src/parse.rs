@@ -43,6 +43,7 @@ pub(crate) fn parse(
         range_depth: 0,
         ids: 0,
         trees: Vec::new(),
+        action_line: 0,
     };
     let root = p.parse_top()?;
     let main = Tree {
@@ -68,6 +69,8 @@ struct Parser<'a> {
     range_depth: usize,
     ids: u32,
     trees: Vec<Tree>,
+    /// The line of the action being parsed (0 outside actions), for "started at" messages.
+    action_line: usize,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -122,7 +125,16 @@ impl Parser<'_> {
 
     fn unexpected(&self, token: &Token, context: &str) -> ParseError {
         if token.kind == Kind::Error {
-            return self.errorf(token.val.clone());
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != token.line {
+                let at = if token.val.ends_with(" action") {
+                    ""
+                } else {
+                    " in action"
+                };
+                extra = format!("{at} started at {}:{}", self.name, self.action_line);
+            }
+            return self.errorf(format!("{}{extra}", token.val));
         }
         self.errorf(format!("unexpected {} in {}", token.describe(), context))
     }
@@ -227,7 +239,12 @@ impl Parser<'_> {
                 pos: t.pos,
                 text: Arc::from(t.val.as_str()),
             }))),
-            Kind::LeftDelim => self.action(),
+            Kind::LeftDelim => {
+                self.action_line = t.line;
+                let r = self.action();
+                self.action_line = 0;
+                r
+            }
             Kind::Comment => Ok(Item::Node(Node::Comment(t.pos, t.val))),
             _ => Err(self.unexpected(&t, "input")),
         }

@@ -336,6 +336,7 @@ impl TemplateSet {
             tree,
             at: None,
             vars: Vec::with_capacity(8),
+            dot_iface: false,
             depth,
             env,
             out,

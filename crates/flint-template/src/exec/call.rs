@@ -126,9 +126,14 @@ impl<'a> State<'a> {
                 }
                 return Err(self.errorf(format!("cannot assign nil to {}", param.type_name())));
             }
-            Arg::Field(_, idents) => {
-                Some(self.eval_field_chain(dot, dot.clone(), arg, idents, one, None)?)
-            }
+            Arg::Field(_, idents) => Some(self.eval_field_chain(
+                dot,
+                (dot.clone(), self.dot_iface),
+                arg,
+                idents,
+                one,
+                None,
+            )?),
             Arg::Variable(v) => Some(self.eval_variable(dot, v, arg, one, None)?),
             Arg::Pipe(p) => Some(self.eval_pipeline(dot, p)?),
             Arg::Identifier(_, name) => {

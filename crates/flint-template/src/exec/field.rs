@@ -30,7 +30,7 @@ pub(super) fn call_method(recv: &Value, name: &str, args: Vec<Value>) -> Result<
 }
 
 /// Whether the elements of `v` have Go's static type `interface{}`.
-fn holds_interfaces(v: &Value) -> bool {
+pub(super) fn holds_interfaces(v: &Value) -> bool {
     match v {
         Value::Map(m) => m.zero.is_nil() && m.type_name == "map[string]interface {}",
         Value::List(l) => l.type_name == "[]interface {}",
@@ -57,14 +57,13 @@ impl<'a> State<'a> {
     pub(super) fn eval_field_chain(
         &mut self,
         dot: &Value,
-        mut receiver: Value,
+        (mut receiver, mut iface): (Value, bool),
         node: &'a Arg,
         idents: &'a [String],
         args: &'a [Arg],
         fin: Option<Value>,
     ) -> R<Value> {
         let n = idents.len();
-        let mut iface = false;
         for ident in &idents[..n - 1] {
             let next_iface = holds_interfaces(&receiver);
             receiver = self.eval_field(dot, ident, node, &[], None, receiver, iface)?;

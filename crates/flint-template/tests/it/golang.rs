@@ -26,6 +26,8 @@ pub struct Case {
     /// it, and flint must produce `want`.
     pub newer: bool,
     pub want: String,
+    /// Go 1.19 cannot range over an integer; such a case is skipped when Go fails there.
+    pub int_range: bool,
 }
 
 fn manifest() -> PathBuf {
@@ -182,6 +184,12 @@ pub fn compare(cases: &[Case], go: &[(String, String)]) -> Vec<String> {
     for (c, (gout, gerr)) in cases.iter().zip(go) {
         let (gout, gerr) = (&normalize(gout), &normalize(gerr));
         let (out, err) = run_ours(c);
+        let over = gerr
+            .rsplit_once("range can't iterate over ")
+            .map(|(_, n)| n);
+        if c.int_range && over.is_some_and(|n| n.parse::<i64>().is_ok()) {
+            continue;
+        }
         if c.newer {
             if gerr.is_empty() || !err.is_empty() || out != c.want {
                 failures.push(format!(
@@ -355,6 +363,10 @@ fn number_formatting_matches_go() {
             ..Case::default()
         }))
         .collect();
+    if let Ok(n) = std::env::var("FLINT_SHOW_CASE") {
+        let c = cases.iter().find(|c| c.name == n);
+        eprintln!("{:?}", c.map(|c| &c.text));
+    }
     assert_agree_with_go(&cases);
 }
 
@@ -362,7 +374,10 @@ fn number_formatting_matches_go() {
 /// and HTML mode.
 #[test]
 fn string_handling_matches_go() {
-    let alphabet: Vec<char> = "aZ9 _-.~/?#&=+%<>'\"`\\\t\n\u{7}\u{7f}é日本\u{a0}\u{2028}😀:;@!$*(),[]".chars().collect();
+    let alphabet: Vec<char> =
+        "aZ9 _-.~/?#&=+%<>'\"`\\\t\n\u{7}\u{7f}é日本\u{a0}\u{2028}😀:;@!$*(),[]"
+            .chars()
+            .collect();
     let mut x: u64 = 0xD1B5_4A32_D192_ED03;
     let mut strings = vec![String::new()];
     for _ in 0..80 {
@@ -390,5 +405,225 @@ fn string_handling_matches_go() {
             })
         })
         .collect();
+    if let Ok(n) = std::env::var("FLINT_SHOW_CASE") {
+        let c = cases.iter().find(|c| c.name == n);
+        eprintln!("{:?}", c.map(|c| &c.text));
+    }
+    assert_agree_with_go(&cases);
+}
+
+/// Random token soups: mostly parse errors, whose messages must be Go's, and some templates
+/// that run.
+#[test]
+fn token_soup_matches_go() {
+    const PIECES: &[&str] = &[
+        "{{",
+        "}}",
+        "{{- ",
+        " -}}",
+        " ",
+        "\n",
+        ".",
+        ".a",
+        ".b.c",
+        "$",
+        "$x",
+        "$x := ",
+        " = ",
+        " | ",
+        "(",
+        ")",
+        "\"s\"",
+        "`r`",
+        "'c'",
+        "1",
+        "-2.5",
+        "nil",
+        "true",
+        "if ",
+        "else ",
+        "end",
+        "range ",
+        "with ",
+        "define \"d\"",
+        "template \"d\"",
+        "break",
+        "continue",
+        "printf ",
+        "\"%v\" ",
+        "len ",
+        "index ",
+        "eq ",
+        "and ",
+        "or ",
+        "not ",
+        "x",
+        ",",
+        "/* c */",
+    ];
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut cases = Vec::new();
+    for i in 0..1500 {
+        let mut text = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = 2 + (x % 10) as usize;
+        let mut y = x;
+        for _ in 0..n {
+            y = y
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            text.push_str(PIECES[((y >> 33) % PIECES.len() as u64) as usize]);
+        }
+        cases.push(Case {
+            name: format!("soup{i}"),
+            text,
+            data: json!({"m": {"a": {"ls": ["p", "q"]}, "b": {"m": {"c": {"i": 3}}}}}),
+            ..Case::default()
+        });
+    }
+    assert_agree_with_go(&cases);
+}
+
+/// A small random generator of well-formed templates: nested `if`/`with`/`range`/`else`,
+/// variables, pipelines and builtins over fixed data.
+struct Gen {
+    x: u64,
+    vars: Vec<String>,
+    in_range: usize,
+}
+
+impl Gen {
+    fn next(&mut self, n: usize) -> usize {
+        self.x ^= self.x << 13;
+        self.x ^= self.x >> 7;
+        self.x ^= self.x << 17;
+        (self.x % n as u64) as usize
+    }
+
+    fn pick<'s>(&mut self, items: &[&'s str]) -> &'s str {
+        items[self.next(items.len())]
+    }
+
+    fn operand(&mut self) -> String {
+        if !self.vars.is_empty() && self.next(4) == 0 {
+            let i = self.next(self.vars.len());
+            return self.vars[i].clone();
+        }
+        self.pick(&[
+            ".", ".a", ".b", ".b.c", ".n", ".s", "$", "\"s\"", "1", "0", "2.5", "true", "\"\"",
+            ".a.x", "$.b",
+        ])
+        .to_string()
+    }
+
+    fn pipeline(&mut self) -> String {
+        let op = self.operand();
+        match self.next(12) {
+            0 => format!("len {op}"),
+            1 => format!("index {op} {}", self.pick(&["0", "1", "\"c\""])),
+            2 => format!("printf \"%v-%d\" {op} {}", self.operand()),
+            3 => format!("eq {op} {}", self.operand()),
+            4 => format!("lt {op} {}", self.operand()),
+            5 => format!("and {op} {}", self.operand()),
+            6 => format!("or {op} {}", self.operand()),
+            7 => format!("not {op}"),
+            8 => format!("{op} | print {}", self.operand()),
+            9 => format!("slice {op} {}", self.pick(&["0", "1"])),
+            10 => format!("({}) | printf \"%q\"", self.pipeline()),
+            _ => op,
+        }
+    }
+
+    fn list(&mut self, depth: usize) -> String {
+        let mut out = String::new();
+        for _ in 0..1 + self.next(3) {
+            out.push_str(&self.item(depth));
+        }
+        out
+    }
+
+    fn item(&mut self, depth: usize) -> String {
+        let k = if depth > 2 {
+            self.next(3)
+        } else {
+            self.next(10)
+        };
+        match k {
+            0 => self.pick(&["x", " ", "\n", "-"]).to_string(),
+            8 if !self.vars.is_empty() => {
+                let i = self.next(self.vars.len());
+                let v = self.vars[i].clone();
+                format!("{{{{ {v} = {} }}}}{{{{ {v} }}}}", self.pipeline())
+            }
+            9 if self.in_range > 0 => {
+                let kw = self.pick(&["break", "continue"]);
+                format!("{{{{ if {} }}}}{{{{ {kw} }}}}{{{{ end }}}}", self.operand())
+            }
+            1 => format!("{{{{ {} }}}}", self.pipeline()),
+            2 => {
+                let v = format!("$v{}", self.vars.len());
+                let s = format!("{{{{ {v} := {} }}}}", self.pipeline());
+                self.vars.push(v);
+                s
+            }
+            3 | 4 | 5 => {
+                let kw = ["if", "with", "range"][k - 3];
+                let mark = self.vars.len();
+                let head = if kw == "range" && self.next(2) == 0 {
+                    let (i, e) = (format!("$i{mark}"), format!("$e{mark}"));
+                    self.vars.push(i.clone());
+                    self.vars.push(e.clone());
+                    format!("{i}, {e} := {}", self.pipeline())
+                } else {
+                    self.pipeline()
+                };
+                self.in_range += usize::from(kw == "range");
+                let body = self.list(depth + 1);
+                self.in_range -= usize::from(kw == "range");
+                let els = if self.next(2) == 0 {
+                    format!("{{{{ else }}}}{}", self.list(depth + 1))
+                } else {
+                    String::new()
+                };
+                self.vars.truncate(mark);
+                let trim = if self.next(3) == 0 { "-" } else { "" };
+                format!("{{{{{trim} {kw} {head} }}}}{body}{els}{{{{ end {trim}}}}}")
+            }
+            6 => format!("{{{{ template \"t\" {} }}}}", self.operand()),
+            _ => format!("{{{{/* c */}}}}{}", self.pick(&["y", "\n"])),
+        }
+    }
+}
+
+#[test]
+fn generated_templates_match_go() {
+    let mut g = Gen {
+        x: 0x5DEE_CE66_D1CE_4E5D,
+        vars: Vec::new(),
+        in_range: 0,
+    };
+    let data = json!({"m": {"a": {"ls": ["p", "q", ""]}, "b": {"m": {"c": {"i": 3}, "z": {"b": false}}},
+        "n": {"f": 1.5}, "s": {"s": "str"}}});
+    let cases: Vec<Case> = (0..3000)
+        .map(|i| {
+            g.vars.clear();
+            g.in_range = 0;
+            Case {
+                name: format!("gen{i}"),
+                text: g.list(0),
+                files: vec![("t".into(), "[{{ . }}]".into())],
+                data: data.clone(),
+                html: i % 5 == 0,
+                int_range: true,
+                ..Case::default()
+            }
+        })
+        .collect();
+    if let Ok(n) = std::env::var("FLINT_SHOW_CASE") {
+        let c = cases.iter().find(|c| c.name == n);
+        eprintln!("{:?}", c.map(|c| &c.text));
+    }
     assert_agree_with_go(&cases);
 }
