@@ -568,7 +568,7 @@ impl Gen {
                 self.vars.push(v);
                 s
             }
-            3 | 4 | 5 => {
+            3..=5 => {
                 let kw = ["if", "with", "range"][k - 3];
                 let mark = self.vars.len();
                 let head = if kw == "range" && self.next(2) == 0 {
