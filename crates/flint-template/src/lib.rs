@@ -15,6 +15,10 @@
 //! template: name:1:3: executing "name" at <.Foo>: map has no entry for key "Foo"
 //! ```
 //!
+//! Parse errors print as Go prints them (line only, so tools comparing with `promtool` and
+//! `amtool` output match); [`ParseError`] also carries the column, and
+//! [`ParseError::with_column`] renders `template: name:3:10: unexpected "}" in operand`.
+//!
 //! ```
 //! use flint_template::{TemplateSet, Value};
 //!
@@ -103,9 +107,13 @@
 //!
 //! # Differences from Go
 //!
-//! `{{template}}` calls nest at most 1000 deep (Go allows 100000); complex constants are
-//! rejected; `%x` on floats and pointer addresses are not printed as Go prints them. Features
-//! newer than Go 1.19 (`range` over an integer, `else with`) are supported.
+//! `{{template}}` calls nest at most 1000 deep and within a bounded amount of stack (Go allows
+//! 100000 levels); complex constants are rejected; `%x` on floats and pointer addresses are
+//! not printed as Go prints them. Features newer than Go 1.19 (`range` over an integer,
+//! `else with`) are supported. Everything else is checked against Go 1.19 itself by the
+//! differential tests (`tests/it/golang.rs`: hand-written cases, generated templates, token
+//! soups, number and string formatting, and every default Alertmanager template in text and
+//! HTML mode).
 #![deny(missing_docs)]
 
 pub mod alertmanager;
