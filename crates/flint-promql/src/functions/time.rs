@@ -18,6 +18,12 @@ pub(crate) fn eval(ctx: &Ctx<'_>, name: &str, call: &Call, grid: &Grid) -> Resul
         "end" => scalar(s.query_end as f64 / 1000.0),
         "step" => scalar(s.query_step as f64 / 1000.0),
         "range" => scalar((s.query_end - s.query_start) as f64 / 1000.0),
+        // The storage contract carries no start timestamps (nor do computed series upstream):
+        // there is nothing to return. The argument is still evaluated for its errors.
+        "start_timestamp" => {
+            ctx.eval_vector(&call.args[0], grid)?;
+            return Ok(Some(Value::Vector(Vec::new())));
+        }
         "timestamp" => {
             if let Expr::Vector(vs) = call.args[0].unparen() {
                 let v = crate::eval::selector_timestamps(ctx, vs, grid)?;

@@ -266,3 +266,33 @@ fn concurrency_limit() {
     });
     assert_eq!(e.running_queries(), 0);
 }
+
+#[test]
+fn every_function_evaluates() {
+    use flint_promql::parser::{FUNCTIONS, ValueType};
+    let (s, e) = (storage(), engine());
+    for f in FUNCTIONS {
+        let args: Vec<String> = f
+            .arg_types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match t {
+                ValueType::Scalar => "0.5".to_owned(),
+                ValueType::Vector if f.name == "info" && i == 1 => r#"{job="api"}"#.to_owned(),
+                ValueType::Vector => "temperature".to_owned(),
+                ValueType::Matrix => "temperature[5m]".to_owned(),
+                _ => r#""q""#.to_owned(),
+            })
+            .collect();
+        // Optional arguments may be left out.
+        let q = format!("{}({})", f.name, args.join(", "));
+        if let Err(err) = e.instant_query(&s, &q, 600_000) {
+            panic!("{q}: {err}");
+        }
+        // And all of them are accepted in range queries.
+        if f.return_type != ValueType::String {
+            e.range_query(&s, &q, 0, 600_000, 60_000)
+                .unwrap_or_else(|err| panic!("{q} (range): {err}"));
+        }
+    }
+}
