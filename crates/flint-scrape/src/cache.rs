@@ -20,9 +20,9 @@ pub struct Entry {
     pub series: Option<SeriesRef>,
     /// Whether the series is kept (false: metric relabeling drops it).
     pub kept: bool,
-    /// Final labels, kept only until a reference from a committed batch has been used once;
-    /// after that the storage needs only the reference (the labels are rebuilt from the
-    /// sample if it forgets the series).
+    /// Final labels, held only while the series has no reference yet (its appends failed);
+    /// with a reference the storage needs nothing else, and the labels are rebuilt from the
+    /// sample if it forgets the series.
     pub labels: Option<Labels>,
     /// The scrape iteration that last saw it.
     pub seen: u64,

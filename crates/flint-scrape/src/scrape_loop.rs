@@ -393,10 +393,10 @@ impl ScrapeLoop {
         let labels = entry.labels.as_ref().unwrap_or(&empty);
         match app.append(entry.series, labels, t, s.value) {
             Ok(r) => {
-                // A reference that worked on a later scrape is durable: drop the labels.
-                if entry.series == Some(r) {
-                    entry.labels = None;
-                }
+                // From now on the reference is enough; should the storage ever forget the
+                // series, the labels are rebuilt from the sample. Holding them would cost
+                // more memory than the rest of the cache.
+                entry.labels = None;
                 entry.series = Some(r);
             }
             Err(AppendError::UnknownSeries(_)) => {
