@@ -1,6 +1,5 @@
 //! The escaping functions `html/template` inserts into pipelines.
 
-use crate::builtins;
 use crate::gofmt;
 use crate::value::{Content, Value};
 
@@ -359,12 +358,6 @@ pub(crate) fn equivalent(predefined: &str, e: Esc) -> bool {
         "urlquery" => matches!(e, Esc::UrlEscaper | Esc::UrlNormalizer),
         _ => false,
     }
-}
-
-/// `html` as the predefined function (for completeness in plans).
-#[allow(dead_code)]
-pub(crate) fn html_builtin(s: &str) -> String {
-    builtins::html_escape(s)
 }
 
 #[cfg(test)]
