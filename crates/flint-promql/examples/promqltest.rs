@@ -1,6 +1,10 @@
 //! Runs one Prometheus test script and prints the outcome of every evaluation:
-//! `cargo run -p flint-promql --example promqltest < ../shared/testdata/promql/functions.test`.
+//! `cargo run -p flint-promql --example promqltest [--tsdb] < ../shared/testdata/promql/functions.test`
+//! (`--tsdb`: against `flint_tsdb::Db` in a temporary directory instead of the memory storage).
 #![allow(clippy::print_stdout, clippy::print_stderr)]
+
+#[path = "../tests/it/tsdb_store.rs"]
+mod tsdb_store;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -11,7 +15,13 @@ fn main() -> ExitCode {
         eprintln!("reading stdin: {e}");
         return ExitCode::FAILURE;
     }
-    let outcomes = match flint_promql::promqltest::run_script(&script) {
+    let tsdb = std::env::args().any(|a| a == "--tsdb");
+    let outcomes = if tsdb {
+        flint_promql::promqltest::run_script_on(&script, tsdb_store::TsdbStore::new, false)
+    } else {
+        flint_promql::promqltest::run_script(&script)
+    };
+    let outcomes = match outcomes {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{e}");

@@ -21,6 +21,6 @@ mod runner;
 mod script;
 mod series;
 
-pub use runner::{EvalOutcome, run_script, test_engine};
+pub use runner::{EvalOutcome, run_script, run_script_on, test_engine};
 pub use script::ScriptError;
 pub use series::{SeqValue, SeriesDesc, parse_series, parse_values};

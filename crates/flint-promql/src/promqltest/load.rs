@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use flint_model::{CounterResetHint, Labels, STALE_NAN};
-use flint_storage::memory::MemStorage;
 use flint_storage::{Appendable, HistogramSample};
 
 use super::series::{SeqValue, SeriesDesc};
@@ -20,11 +19,12 @@ pub(crate) enum Last {
 
 /// Writes one load block. `last` remembers the newest sample of every series.
 pub(crate) fn load(
-    storage: &MemStorage,
+    storage: &dyn Appendable,
     last: &mut HashMap<Labels, Last>,
     step: i64,
     nhcb: bool,
     series: &[SeriesDesc],
+    emulate_hints: bool,
 ) -> Result<(), String> {
     // Within a block a later line for the same series replaces an earlier one.
     let mut order: Vec<&Labels> = Vec::new();
@@ -39,7 +39,7 @@ pub(crate) fn load(
         let s = lines[labels];
         for (i, v) in s.values.iter().enumerate() {
             let t = i as i64 * step;
-            append(app.as_mut(), last, labels, t, v)?;
+            append(app.as_mut(), last, labels, t, v, emulate_hints)?;
         }
     }
     if nhcb {
@@ -50,7 +50,14 @@ pub(crate) fn load(
                         h: Arc::new(h),
                         hint_given: false,
                     };
-                    append(app.as_mut(), last, &labels, i as i64 * step, &v)?;
+                    append(
+                        app.as_mut(),
+                        last,
+                        &labels,
+                        i as i64 * step,
+                        &v,
+                        emulate_hints,
+                    )?;
                 }
             }
         }
@@ -64,6 +71,7 @@ fn append(
     labels: &Labels,
     t: i64,
     v: &SeqValue,
+    emulate_hints: bool,
 ) -> Result<(), String> {
     let res = match v {
         SeqValue::Omitted => return Ok(()),
@@ -77,7 +85,9 @@ fn append(
         }
         SeqValue::Histogram { h, .. } => {
             let mut h = (**h).clone();
-            h.hint = read_hint(last.get(labels), &h);
+            if emulate_hints {
+                h.hint = read_hint(last.get(labels), &h);
+            }
             let shared = Arc::new(h);
             last.insert(labels.clone(), Last::Hist(shared.clone()));
             app.append_histogram(None, labels, t, HistogramSample::Float(&shared.to_model()))

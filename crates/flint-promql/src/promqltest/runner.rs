@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use flint_model::Labels;
 use flint_storage::memory::MemStorage;
+use flint_storage::{Appendable, Queryable};
 
 use super::compare::{compare_series, flatten, floats_match};
 use super::load::{Last, load};
@@ -20,6 +21,8 @@ pub struct EvalOutcome {
     pub line: usize,
     /// The query.
     pub expr: String,
+    /// Whether native histograms were loaded since the last `clear`.
+    pub histograms_loaded: bool,
     /// `Err` describes how the result differed.
     pub result: Result<(), String>,
 }
@@ -36,29 +39,57 @@ pub fn test_engine() -> Engine {
     })
 }
 
-/// Runs every command of `text`; returns the outcome of each evaluation.
+/// Runs every command of `text` against the in-memory storage (which reports histogram
+/// counter-reset hints as the TSDB's chunks would); returns the outcome of each evaluation.
 pub fn run_script(text: &str) -> Result<Vec<EvalOutcome>, super::ScriptError> {
+    run_script_on(text, MemStorage::new, true)
+}
+
+/// [`run_script`] against storages made by `new_storage` (one per `clear`). With
+/// `emulate_hints`, histograms are written with the counter-reset hints a TSDB reader would
+/// report (for storages that keep them as written); without, as the script states them.
+pub fn run_script_on<S, F>(
+    text: &str,
+    mut new_storage: F,
+    emulate_hints: bool,
+) -> Result<Vec<EvalOutcome>, super::ScriptError>
+where
+    S: Appendable + Queryable,
+    F: FnMut() -> S,
+{
     let commands = parse_script(text)?;
     let engine = test_engine();
-    let mut storage = MemStorage::new();
+    let mut storage = new_storage();
     let mut last: HashMap<Labels, Last> = HashMap::new();
     let mut out = Vec::new();
+    let mut histograms_loaded = false;
     for c in commands {
         match c {
             Command::Clear => {
-                storage = MemStorage::new();
+                // The old one goes first: a TSDB holds its directory's lock.
+                drop(std::mem::replace(&mut storage, new_storage()));
                 last.clear();
+                histograms_loaded = false;
             }
             Command::Load {
                 line,
                 step,
                 nhcb,
                 series,
-            } => load(&storage, &mut last, step, nhcb, &series)
-                .map_err(|message| super::ScriptError { line, message })?,
+            } => {
+                histograms_loaded |= nhcb
+                    || series.iter().any(|s| {
+                        s.values
+                            .iter()
+                            .any(|v| matches!(v, super::SeqValue::Histogram { .. }))
+                    });
+                load(&storage, &mut last, step, nhcb, &series, emulate_hints)
+                    .map_err(|message| super::ScriptError { line, message })?
+            }
             Command::Eval(ev) => out.push(EvalOutcome {
                 line: ev.line,
                 expr: ev.expr.clone(),
+                histograms_loaded,
                 result: run_eval(&engine, &storage, &ev),
             }),
         }
@@ -66,7 +97,7 @@ pub fn run_script(text: &str) -> Result<Vec<EvalOutcome>, super::ScriptError> {
     Ok(out)
 }
 
-fn run_eval(engine: &Engine, storage: &MemStorage, ev: &Eval) -> Result<(), String> {
+fn run_eval(engine: &Engine, storage: &dyn Queryable, ev: &Eval) -> Result<(), String> {
     match ev.kind {
         EvalKind::Instant(t) => {
             let res = engine.instant_query(storage, &ev.expr, t);
@@ -279,7 +310,12 @@ fn pin(e: &mut Expr, t: i64) {
 }
 
 /// Runs the query pinned to `t` with `@` at other times; results must not change.
-fn step_invariance(engine: &Engine, storage: &MemStorage, ev: &Eval, t: i64) -> Result<(), String> {
+fn step_invariance(
+    engine: &Engine,
+    storage: &dyn Queryable,
+    ev: &Eval,
+    t: i64,
+) -> Result<(), String> {
     let Ok(mut expr) = parser::parse(&ev.expr) else {
         return Ok(());
     };
@@ -308,7 +344,12 @@ fn step_invariance(engine: &Engine, storage: &MemStorage, ev: &Eval, t: i64) -> 
 }
 
 /// Runs the query as a range query around `t`; the point at `t` must match.
-fn range_agreement(engine: &Engine, storage: &MemStorage, ev: &Eval, t: i64) -> Result<(), String> {
+fn range_agreement(
+    engine: &Engine,
+    storage: &dyn Queryable,
+    ev: &Eval,
+    t: i64,
+) -> Result<(), String> {
     let x = &ev.expect;
     if x.ordered || x.range_vector.is_some() || x.string.is_some() || x.fail.is_some() {
         return Ok(());

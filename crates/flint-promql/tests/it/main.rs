@@ -4,3 +4,5 @@
 mod engine;
 mod printer;
 mod scripts;
+mod scripts_tsdb;
+mod tsdb_store;

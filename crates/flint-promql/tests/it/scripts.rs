@@ -9,7 +9,7 @@ use std::path::Path;
 use flint_promql::promqltest::run_script;
 
 /// Skipped evaluations: file -> (line or 0 for the whole file) -> reason.
-fn skips() -> HashMap<String, HashMap<usize, String>> {
+pub(crate) fn skips() -> HashMap<String, HashMap<usize, String>> {
     let text = include_str!("../skip.txt");
     let mut out: HashMap<String, HashMap<usize, String>> = HashMap::new();
     for line in text.lines().map(str::trim) {
@@ -97,7 +97,7 @@ macro_rules! scripts {
             }
         )*
 
-        const FILES: &[&str] = &[$($file),*];
+        pub(crate) const FILES: &[&str] = &[$($file),*];
     };
 }
 
