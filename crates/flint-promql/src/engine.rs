@@ -2,6 +2,7 @@
 //! evaluates it within the limits, and shapes the result.
 
 mod gate;
+mod metrics;
 mod result;
 mod timerange;
 
@@ -65,6 +66,7 @@ pub struct QueryOptions {
 pub struct Engine {
     opts: EngineOptions,
     gate: Arc<gate::Gate>,
+    metrics: metrics::EngineMetrics,
 }
 
 /// What is asked: one instant or a range of steps.
@@ -78,7 +80,12 @@ impl Engine {
     /// An engine with these options.
     pub fn new(opts: EngineOptions) -> Self {
         let gate = Arc::new(gate::Gate::new(opts.max_concurrency));
-        Engine { opts, gate }
+        let metrics = metrics::EngineMetrics::new(gate.max());
+        Engine {
+            opts,
+            gate,
+            metrics,
+        }
     }
 
     /// The options.
@@ -89,6 +96,14 @@ impl Engine {
     /// Queries running now (`prometheus_engine_queries`).
     pub fn running_queries(&self) -> usize {
         self.gate.running()
+    }
+
+    /// Registers the engine's metrics (`prometheus_engine_queries`,
+    /// `prometheus_engine_queries_concurrent_max`,
+    /// `prometheus_engine_query_duration_seconds{slice}`,
+    /// `prometheus_engine_query_samples_total`) with `registry`.
+    pub fn register_metrics(&self, registry: &flint_client::Registry) -> flint_client::Result<()> {
+        self.metrics.register(registry)
     }
 
     /// The concurrency limit (`prometheus_engine_queries_concurrent_max`).
@@ -196,6 +211,8 @@ impl Engine {
                 )));
             }
         }
+        self.metrics.queries.inc();
+        let _waiting_or_running = GaugeGuard(&self.metrics.queries);
         let _slot = self.gate.acquire(&deadline)?;
         let mut stats = QueryStats {
             queue_time: began.elapsed(),
@@ -225,6 +242,7 @@ impl Engine {
         stats.total_queryable_samples = ctx.samples.total();
         stats.peak_samples = ctx.samples.peak();
         stats.total_time = began.elapsed();
+        self.metrics.observe(&stats);
         Ok(QueryResult {
             value,
             annotations: ctx.take_annotations(),
@@ -248,6 +266,15 @@ impl Engine {
             stats_selectors: Default::default(),
         };
         (grid, settings)
+    }
+}
+
+/// Decrements the gauge when dropped.
+struct GaugeGuard<'a>(&'a flint_client::metrics::gauge::Gauge);
+
+impl Drop for GaugeGuard<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
     }
 }
 

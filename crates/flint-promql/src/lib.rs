@@ -37,7 +37,8 @@
 //!   `tokio::task::spawn_blocking`. [`Engine`] is cheap to clone; clones share the
 //!   concurrency limit ([`EngineOptions::max_concurrency`], waiting queries count against
 //!   their timeout; [`Engine::running_queries`] for `prometheus_engine_queries`).
-//! * [`Engine::instant_query_expr`] evaluates an already parsed expression (rule groups).
+//! * [`Engine::instant_query_expr`] evaluates an already parsed expression (rule groups);
+//!   [`Engine::register_metrics`] exports `prometheus_engine_*`.
 //! * The result ([`QueryResult`]) has the value ([`QueryValue`]: `Scalar`, `String`,
 //!   `Vector` of [`engine::Sample`], `Matrix` of [`engine::Series`] sorted by labels, each
 //!   with float and [`histogram::Hist`] points), the [`Annotations`] and the

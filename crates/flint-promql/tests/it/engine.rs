@@ -296,3 +296,21 @@ fn every_function_evaluates() {
         }
     }
 }
+
+#[test]
+fn self_metrics() {
+    let (s, e) = (storage(), engine());
+    let registry = flint_client::Registry::new();
+    e.register_metrics(&registry).unwrap();
+    e.instant_query(&s, "sum(temperature)", 600_000).unwrap();
+    let text = registry.encode_text();
+    for line in [
+        "prometheus_engine_queries 0",
+        "prometheus_engine_queries_concurrent_max 20",
+        "prometheus_engine_query_samples_total 10",
+        r#"prometheus_engine_query_duration_seconds_count{slice="inner_eval"} 1"#,
+        r#"prometheus_engine_query_duration_seconds_count{slice="queue_time"} 1"#,
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
+    }
+}
