@@ -69,7 +69,9 @@
 //! [`parser::parse`] parses and type-checks (Prometheus 3.x grammar: duration expressions,
 //! `step()`, `@ start()`/`end()`, negative offsets, UTF-8 names, `anchored`/`smoothed`,
 //! `fill` modifiers); the [`Display`](std::fmt::Display) of [`parser::Expr`] prints it back
-//! in canonical form (`format_query`). [`parser::parse_metric_selector`] reads `match[]`.
+//! in canonical one-line form, [`Expr::pretty`](parser::Expr::pretty) split over lines as
+//! upstream's `Prettify` (what `/api/v1/format_query` returns).
+//! [`parser::parse_metric_selector`] reads `match[]`.
 //!
 //! # Conformance
 //!

@@ -19,6 +19,7 @@ mod grammar;
 mod lexer;
 mod literals;
 mod matchers;
+mod pretty;
 mod printer;
 
 pub use ast::*;

@@ -79,6 +79,11 @@ impl Display for Expr {
 }
 
 /// Labels joined by `, `, quoted when they are not legacy names.
+pub(super) fn write_label_list(f: &mut fmt::Formatter<'_>, labels: &[String]) -> fmt::Result {
+    LabelList(labels).fmt(f)
+}
+
+/// Labels joined by `, `, quoted when they are not legacy names.
 struct LabelList<'a>(&'a [String]);
 
 impl Display for LabelList<'_> {
@@ -97,7 +102,7 @@ impl Display for LabelList<'_> {
     }
 }
 
-fn write_matching(f: &mut fmt::Formatter<'_>, m: &VectorMatching) -> fmt::Result {
+pub(super) fn write_matching(f: &mut fmt::Formatter<'_>, m: &VectorMatching) -> fmt::Result {
     if !m.labels.is_empty() || m.on {
         let tag = if m.on { "on" } else { "ignoring" };
         write!(f, " {tag} ({})", LabelList(&m.labels))?;

@@ -71,6 +71,17 @@ fn printing_round_trips() {
                 "{at}: {q}\n  printed {printed}\n  does not parse: {err}"
             )),
         }
+        // The multi-line form reads as the same expression.
+        let pretty = e.pretty();
+        match parse(&pretty) {
+            Ok(again) if again.to_string() == printed => {}
+            Ok(again) => {
+                failures.push(format!("{at}: {q}\n  pretty\n{pretty}\n  reads as {again}"))
+            }
+            Err(err) => failures.push(format!(
+                "{at}: {q}\n  pretty\n{pretty}\n  does not parse: {err}"
+            )),
+        }
         checked += 1;
     }
     assert!(checked > 1500, "only {checked} expressions found");
