@@ -314,3 +314,77 @@ fn self_metrics() {
         assert!(text.lines().any(|l| l == line), "{line} not in\n{text}");
     }
 }
+
+/// Every expression of the test scripts, over a storage with float, histogram and mixed
+/// series under the names the scripts use most: an error or a result, never a panic.
+#[test]
+fn script_expressions_never_panic() {
+    use flint_model::{FloatHistogram, Span};
+    let s = MemStorage::new();
+    let names = [
+        "http_requests",
+        "metric",
+        "foo",
+        "bar",
+        "x",
+        "testhistogram",
+        "series",
+        "a",
+        "b",
+        "http_requests_total",
+        "some_metric",
+    ];
+    let mut app = s.appender();
+    for (k, name) in names.iter().enumerate() {
+        for i in 0..3 {
+            let labels = Labels::from_pairs([
+                ("__name__", (*name).to_owned()),
+                ("instance", i.to_string()),
+                ("job", "api".to_owned()),
+            ]);
+            for n in 0..=40i64 {
+                let t = n * 15_000;
+                // Floats, histograms, or floats then histograms, by series.
+                let hist = match (k + i) % 3 {
+                    0 => false,
+                    1 => true,
+                    _ => n > 20,
+                };
+                if hist {
+                    let h = FloatHistogram {
+                        schema: (i as i32) - 1,
+                        count: (n * 3) as f64,
+                        sum: n as f64 * 1.5,
+                        zero_count: n as f64,
+                        zero_threshold: 0.001,
+                        positive_spans: vec![Span {
+                            offset: -1,
+                            length: 2,
+                        }],
+                        positive_buckets: vec![n as f64, n as f64],
+                        ..FloatHistogram::default()
+                    };
+                    app.append_histogram(
+                        None,
+                        &labels,
+                        t,
+                        flint_storage::HistogramSample::Float(&h),
+                    )
+                    .unwrap();
+                } else {
+                    app.append(None, &labels, t, (n * (i as i64 + 1)) as f64)
+                        .unwrap();
+                }
+            }
+        }
+    }
+    app.commit().unwrap();
+    let e = engine();
+    let mut n = 0;
+    for (_, q) in crate::printer::expressions() {
+        let _ = e.instant_query(&s, &q, 600_000);
+        let _ = e.range_query(&s, &q, 0, 600_000, 60_000);
+        n += 1;
+    }
+    assert!(n > 1500);
+}

@@ -5,7 +5,7 @@
 use flint_promql::parser::parse;
 
 /// The expressions of all `eval` lines of the test scripts.
-fn expressions() -> Vec<(String, String)> {
+pub(crate) fn expressions() -> Vec<(String, String)> {
     let dir = flint_testkit::testdata::testdata_path("promql");
     let mut out = Vec::new();
     let mut files: Vec<_> = std::fs::read_dir(&dir)
@@ -86,4 +86,18 @@ fn printing_round_trips() {
     }
     assert!(checked > 1500, "only {checked} expressions found");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every prefix and suffix of every expression either parses or is an error: no panics.
+#[test]
+fn parser_survives_truncated_input() {
+    let mut n = 0;
+    for (_, q) in expressions() {
+        for (i, _) in q.char_indices() {
+            let _ = parse(&q[..i]);
+            let _ = parse(&q[i..]);
+            n += 2;
+        }
+    }
+    assert!(n > 10_000);
 }
