@@ -5,6 +5,7 @@
 #
 #   bench/alertmanager/run.sh            # 10k and 100k alerts, 1000 silences, amtool timings
 #   N1=2000 N2=20000 bench/alertmanager/run.sh   # smaller
+#   SKIP_BUILD=1 bench/alertmanager/run.sh       # use target/release/flint as it is
 #
 # Needs: a release build (made here), python3, curl, amtool, prometheus-alertmanager.
 set -euo pipefail
@@ -15,7 +16,9 @@ RESULTS="${RESULTS:-$HERE/results}"
 mkdir -p "$RESULTS"
 uptime
 FLINT="$ROOT/target/release/flint"
-if ! (cd "$ROOT" && cargo build --release -p flint >/dev/null 2>&1); then
+if [ -n "${SKIP_BUILD:-}" ]; then
+    echo "using the existing $FLINT (SKIP_BUILD)" >&2
+elif ! (cd "$ROOT" && cargo build --release -p flint >/dev/null 2>&1); then
     [ -x "$FLINT" ] || { echo "release build failed" >&2; exit 1; }
     echo "warning: release build failed; using the existing $FLINT" >&2
 fi
