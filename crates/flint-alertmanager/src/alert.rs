@@ -105,6 +105,20 @@ impl Alert {
         Arc::new(res)
     }
 
+    /// The hash upstream's notification log records for an alert: XXH64 over
+    /// `name 0xFF value 0xFF` of the sorted labels (not the fingerprint), so nflog entries
+    /// written by an Alertmanager dedup correctly here and the other way round.
+    pub fn nflog_hash(&self) -> u64 {
+        let mut h = xxhash_rust::xxh64::Xxh64::new(0);
+        for l in self.labels.iter() {
+            h.update(l.name.as_bytes());
+            h.update(&[SEPARATOR]);
+            h.update(l.value.as_bytes());
+            h.update(&[SEPARATOR]);
+        }
+        h.digest()
+    }
+
     /// The annotation `name`, if present.
     pub fn annotation(&self, name: &str) -> Option<&str> {
         self.annotations

@@ -11,6 +11,15 @@
 //!   integration: wait, dedup against the [`nflog`], retry, record) and the integrations.
 //! - [`silence`] and [`nflog`] keep their state in memory and in snapshots on disk.
 //! - [`api`] serves API v2 (what `amtool` and Prometheus talk to) with axum.
+//!
+//! # On-disk state
+//!
+//! Silences and the notification log are written as upstream writes them: length-delimited
+//! `silencepb.MeshSilence` / `nflogpb.MeshEntry` protobuf messages in `<storage.path>/silences`
+//! and `<storage.path>/nflog`, with nflog entries keyed by upstream's group keys and XXH64 label
+//! hashes. A user switching from Alertmanager to Flint keeps their silences and is not paged
+//! again for what was already sent (tested against files written by Alertmanager 0.25), and the
+//! same messages are what the cluster gossip (issue 8) exchanges and merges.
 #![deny(missing_docs)]
 
 pub mod alert;

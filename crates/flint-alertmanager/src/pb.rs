@@ -63,9 +63,9 @@ pub struct PbSilence {
     pub ends_at: Option<Timestamp>,
     #[prost(message, optional, tag = "5")]
     pub updated_at: Option<Timestamp>,
-    #[prost(string, tag = "7")]
-    pub created_by: String,
     #[prost(string, tag = "8")]
+    pub created_by: String,
+    #[prost(string, tag = "9")]
     pub comment: String,
 }
 

@@ -112,9 +112,9 @@ pub(super) async fn integration(
     let (mut firing, mut resolved) = (Vec::new(), Vec::new());
     for a in alerts {
         if a.resolved_at(now) {
-            resolved.push(a.fingerprint.0);
+            resolved.push(a.nflog_hash());
         } else {
-            firing.push(a.fingerprint.0);
+            firing.push(a.nflog_hash());
         }
     }
     firing.sort_unstable();

@@ -234,6 +234,7 @@ impl Server {
 
 /// A shared HTTP client.
 pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 

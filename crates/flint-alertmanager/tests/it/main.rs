@@ -7,4 +7,5 @@ mod behaviour;
 mod harness;
 mod integrations;
 mod prometheus;
+mod snapshots;
 mod webhook;
