@@ -15,7 +15,7 @@ use cmd::not_built;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging();
+    init_logging(log_level(&cli));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -59,10 +59,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Logs go to standard error; `FLINT_LOG` (tracing's filter syntax) sets the level, `info` by default.
-fn init_logging() {
+/// The `--log.level` of the roles that have one (Prometheus's and Alertmanager's flag).
+fn log_level(cli: &Cli) -> &str {
+    match &cli.command {
+        Some(Command::Server(a)) => &a.log_level,
+        Some(Command::Alertmanager(a)) => &a.log_level,
+        _ => "info",
+    }
+}
+
+/// Logs go to standard error; `FLINT_LOG` (tracing's filter syntax) wins over `--log.level`
+/// (`debug`, `info`, `warn`, `error`), which defaults to `info`.
+fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLINT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
