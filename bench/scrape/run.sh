@@ -32,17 +32,24 @@ run_one() { # label, server port, farm port, then env for the anchor script
   wait "$pid" || { tail -30 "$OUT/$label.log"; exit 1; }
 }
 
-run_one "prometheus_${TARGETS}x${SERIES}" 19090 19100 &
-run_one "flint_${TARGETS}x${SERIES}" 19290 19300 PROM_CMD="$FLINT server --config.file={config} --storage.tsdb.path={data} --web.listen-address={listen} --storage.tsdb.retention.time=1d" &
+run_one "bench_prometheus_${TARGETS}x${SERIES}" 19090 19100 &
+run_one "bench_flint_${TARGETS}x${SERIES}" 19290 19300 PROM_CMD="$FLINT server --config.file={config} --storage.tsdb.path={data} --web.listen-address={listen} --storage.tsdb.retention.time=1d" &
 wait
 echo "machine load after: $(uptime)"
-python3 - "$ANCHORS/results" "$OUT" "$TARGETS" "$SERIES" <<'PY'
+# The anchor script writes into the shared results folder: move our files out of it so the
+# anchors' own figures stay as they are.
+for who in prometheus flint; do
+  f="$ANCHORS/results/scrape_bench_${who}_${TARGETS}x${SERIES}.json"
+  if [ -f "$f" ]; then mv "$f" "$OUT/"; fi
+  rm -f "$ANCHORS/results/scrape_bench_${who}_${TARGETS}x${SERIES}_after_post.json"
+done
+python3 - "$OUT" "$TARGETS" "$SERIES" <<'PY'
 import json, sys
-res, out, k, m = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+out, k, m = sys.argv[1], sys.argv[2], sys.argv[3]
 rows = {}
 for who in ("prometheus", "flint"):
-    label = f"{who}_{k}x{m}"
-    w = json.load(open(f"{res}/scrape_{label}.json"))["windows"][0]
+    label = f"bench_{who}_{k}x{m}"
+    w = json.load(open(f"{out}/scrape_{label}.json"))["windows"][0]
     d = json.load(open(f"{out}/{label}.durations.json"))
     samples = int(k) * (int(m) + 5) / 10.0  # per second at a 10 s interval
     rows[who] = {
