@@ -286,3 +286,65 @@ pub fn names(r: &Received) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Debian's real Alertmanager, for differential tests.
+pub struct Upstream {
+    /// `http://127.0.0.1:port`.
+    pub url: String,
+    child: std::process::Child,
+    /// Its working directory (config and data).
+    pub dir: tempfile::TempDir,
+}
+
+impl Upstream {
+    /// Starts `prometheus-alertmanager` with `config` (None when it is not installed).
+    pub async fn start(config: &str, external_url: &str) -> Option<Upstream> {
+        let bin = flint_testkit::find_program("prometheus-alertmanager")?;
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("am.yml"), config).expect("config");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("port");
+        let child = std::process::Command::new(bin)
+            .arg(format!(
+                "--config.file={}",
+                dir.path().join("am.yml").display()
+            ))
+            .arg(format!(
+                "--storage.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--web.external-url={external_url}"))
+            .arg("--cluster.listen-address=")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start alertmanager");
+        let url = format!("http://127.0.0.1:{port}");
+        let end = Instant::now() + Duration::from_secs(20);
+        let c = client();
+        while c
+            .get(format!("{url}/-/ready"))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .ok()
+            != Some(200)
+            && Instant::now() < end
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Some(Upstream { url, child, dir })
+    }
+
+    /// Stops it with SIGTERM (it writes its snapshots) and waits.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = std::process::Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+        self.dir
+    }
+}

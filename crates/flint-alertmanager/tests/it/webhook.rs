@@ -108,3 +108,53 @@ async fn max_alerts_truncates_and_url_file_is_read() {
     assert_eq!(got[0].body["truncatedAlerts"], 1);
     s.stop().await;
 }
+
+/// The same alert through Debian's Alertmanager and through Flint: identical webhook bodies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn payload_is_identical_to_upstreams() {
+    let rec_up = Recorder::start().await;
+    let rec_fl = Recorder::start().await;
+    let cfg = |rec: &Recorder| {
+        format!(
+            "route:\n  receiver: team-X.pager\n  group_by: [alertname, cluster]\n  group_wait: 100ms\nreceivers:\n  - name: team-X.pager\n    webhook_configs:\n      - url: '{}/hook/x'\n",
+            rec.url
+        )
+    };
+    let Some(up) = crate::harness::Upstream::start(&cfg(&rec_up), "http://am.example:9093").await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut s = Server::start_in(dir.path(), &cfg(&rec_fl)).await;
+    let _ = &mut s;
+    let alerts = json!([
+        {"labels": {"alertname": "Diff", "cluster": "c1", "instance": "b", "job": "j"},
+         "annotations": {"summary": "s \"quoted\" <tag>"},
+         "startsAt": "2030-01-02T03:04:05.5Z", "endsAt": "2099-01-01T00:00:00Z",
+         "generatorURL": "http://prom.example/graph?g0.expr=up"},
+        {"labels": {"alertname": "Diff", "cluster": "c1", "instance": "a", "job": "j"},
+         "annotations": {"summary": "t"},
+         "startsAt": "2030-01-02T03:04:05Z"},
+    ]);
+    crate::harness::client()
+        .post(format!("{}/api/v2/alerts", up.url))
+        .json(&alerts)
+        .send()
+        .await
+        .expect("post up");
+    s.post_alerts(&alerts).await;
+    let a = rec_up.wait_for(1, Duration::from_secs(5)).await;
+    let b = rec_fl.wait_for(1, Duration::from_secs(5)).await;
+    let _dir = up.stop();
+    s.stop().await;
+    let mut want = a
+        .first()
+        .map(|r| r.body.clone())
+        .expect("upstream notified");
+    let mut got = b.first().map(|r| r.body.clone()).expect("flint notified");
+    // Only the external URL differs by construction.
+    want["externalURL"] = json!("");
+    got["externalURL"] = json!("");
+    assert_eq!(got, want);
+    assert_eq!(a[0].header("content-type"), b[0].header("content-type"));
+}
