@@ -23,16 +23,7 @@ pub fn go_time(t: Millis) -> String {
 }
 
 /// Go's `regexp.QuoteMeta`: upstream puts the receiver name through it in notification data.
-pub fn quote_meta(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use flint_template::alertmanager::quote_meta;
 
 /// A label set serialised as a JSON object.
 #[derive(Debug, Clone)]
