@@ -2,9 +2,12 @@
 //! Prometheus and prints the comparison).
 //!
 //! ```text
-//! tsdb_bench gen <dir> <series> <samples> [step_ms]  write a data dir through the Db: one commit
+//! tsdb_bench gen <dir> <series> <samples> [step_ms] [crash]
+//!                                                    write a data dir through the Db: one commit
 //!                                                    per 1000 series per step (a scrape), series
-//!                                                    references cached; append ns/sample, RSS
+//!                                                    references cached; append ns/sample, RSS;
+//!                                                    with `crash`, exit without closing (the
+//!                                                    state after kill -9)
 //! tsdb_bench replay <dir>                            open (replay) a data dir: seconds, RSS
 //! tsdb_bench blocks <dir> <om-file> <series> <hours> append <hours> of 10 s samples through the
 //!                                                    Db, compact, and write the same samples as
@@ -28,13 +31,23 @@ use flint_tsdb::{Db, DbOptions};
 const BATCH: usize = 1000;
 const STEP: i64 = 10_000;
 
-fn rss_bytes() -> u64 {
+fn status_bytes(field: &str) -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
+}
+
+/// Resident memory (all of it, file-backed mapped pages of head-chunk files included).
+fn rss_bytes() -> u64 {
+    status_bytes("VmRSS:")
+}
+
+/// Resident anonymous memory: the heap, without mapped files.
+fn anon_bytes() -> u64 {
+    status_bytes("RssAnon:")
 }
 
 /// CPU time of the calling thread, nanoseconds (the machine is shared: wall time is noisy).
@@ -139,8 +152,9 @@ fn append(db: &Db, n: usize, samples: usize, start: i64, step: i64) -> u64 {
     steps(db, &refs, samples, start, step).0 + n as u64
 }
 
-fn generate(dir: &Path, n: usize, samples: usize, step: i64) {
+fn generate(dir: &Path, n: usize, samples: usize, step: i64, crash: bool) {
     let base = rss_bytes();
+    let base_anon = anon_bytes();
     let db = Db::open(dir, opts()).unwrap();
     let start = (now_ms() - samples as i64 * step).div_euclid(step) * step;
     let began = Instant::now();
@@ -149,6 +163,7 @@ fn generate(dir: &Path, n: usize, samples: usize, step: i64) {
     let (appended, spent) = steps(&db, &refs, samples, start, step);
     drop(refs);
     let rss = rss_bytes().saturating_sub(base);
+    let anon = anon_bytes().saturating_sub(base_anon);
     println!("gen.series {n}");
     println!("gen.samples {}", appended + n as u64);
     println!("gen.first_scrape_s {:.3}", first.as_secs_f64());
@@ -158,15 +173,22 @@ fn generate(dir: &Path, n: usize, samples: usize, step: i64) {
     );
     println!("gen.rss_bytes {rss}");
     println!("gen.rss_bytes_per_series {:.0}", rss as f64 / n as f64);
+    println!("gen.anon_bytes_per_series {:.0}", anon as f64 / n as f64);
+    if crash {
+        // What kill -9 leaves: the WAL as written, buffered head chunks lost.
+        std::process::exit(0);
+    }
     db.close().unwrap();
 }
 
 fn replay(dir: &Path) {
     let base = rss_bytes();
+    let base_anon = anon_bytes();
     let start = Instant::now();
     let db = Db::open(dir, opts()).unwrap();
     let took = start.elapsed();
     let rss = rss_bytes().saturating_sub(base);
+    let anon = anon_bytes().saturating_sub(base_anon);
     let n = db.head().num_series().max(1);
     let r = db.replay_stats();
     println!("replay.seconds {:.3}", took.as_secs_f64());
@@ -177,6 +199,8 @@ fn replay(dir: &Path) {
     println!("replay.mmapped_chunks {}", r.mmapped_chunks);
     println!("replay.rss_bytes {rss}");
     println!("replay.rss_bytes_per_series {:.0}", rss as f64 / n as f64);
+    println!("replay.anon_bytes {anon}");
+    println!("replay.anon_bytes_per_series {:.0}", anon as f64 / n as f64);
     db.close().unwrap();
 }
 
@@ -283,6 +307,7 @@ fn main() {
             num(2, 100_000),
             num(3, 720),
             num(4, STEP as usize) as i64,
+            arg(5) == "crash",
         ),
         "replay" => replay(&dir),
         "blocks" => blocks(&dir, Path::new(&arg(2)), num(3, 1000), num(4, 10) as i64),

@@ -38,7 +38,7 @@ pub use encode::{
     float_histogram_samples, histogram_samples, metadata, min_valid_time, mmap_markers, samples,
     samples_v2, series, tombstones,
 };
-pub use parallel::{decode_parallel, decode_parallel_at};
+pub use parallel::{SampleFilter, decode_filtered, decode_parallel, decode_parallel_at};
 
 /// The type byte that starts every record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

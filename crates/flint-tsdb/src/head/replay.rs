@@ -14,7 +14,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::time::{Duration, Instant};
 
@@ -27,11 +27,11 @@ use super::series::{
 use super::stripe::U64Hasher;
 use crate::chunkenc::{Encoding, XorAppender};
 use crate::error::Result;
-use crate::record::{Record, RefSample, RefSeries, decode_parallel_at};
+use crate::record::{Record, RefSample, RefSeries, decode_filtered};
 use crate::wlog::{self, Reader, RecordPosition, Repair};
 
 /// Samples per batch handed to a shard worker.
-const BATCH: usize = 4096;
+const BATCH: usize = 16_384;
 /// Batches in flight per shard worker.
 const QUEUE: usize = 8;
 
@@ -316,13 +316,25 @@ impl Head {
             "Replaying WAL, this may take a while."
         );
         let mut records = reader.records();
+        // Samples already in m-mapped chunks (or before the floor) are dropped right where
+        // they are decoded: after a clean shutdown that is every sample.
+        let covered = Covered::new(mmapped);
+        let floor = self.truncated_before();
+        let filtered = AtomicU64::new(0);
+        let filter = |v: &mut Vec<RefSample>| {
+            let before = v.len();
+            v.retain(|s| s.t >= floor && s.t > covered.get(s.r));
+            let dropped = before - v.len();
+            filtered.fetch_add(dropped as u64, Ordering::Relaxed);
+            dropped
+        };
         let res = std::thread::scope(|scope| {
             let mut shards = Vec::with_capacity(workers);
             let mut txs = Vec::with_capacity(workers);
             for _ in 0..workers {
                 let (tx, rx) = sync_channel::<Vec<RefSample>>(QUEUE);
                 txs.push(tx);
-                shards.push(scope.spawn(move || self.apply_shard(rx)));
+                shards.push(scope.spawn(move || self.apply_shard(rx, workers)));
             }
             let mut sink = Sink {
                 head: self,
@@ -337,7 +349,9 @@ impl Head {
                 last,
             };
             let decoders = workers.min(4);
-            let res = decode_parallel_at(&mut records, decoders, |pos, rec| sink.apply(pos, rec));
+            let res = decode_filtered(&mut records, decoders, Some(&filter), |pos, rec| {
+                sink.apply(pos, rec)
+            });
             sink.flush_all();
             drop(sink);
             let mut total = ShardStats::default();
@@ -354,7 +368,7 @@ impl Head {
         });
         let (res, total) = res;
         stats.samples += total.appended;
-        stats.skipped_samples += total.skipped;
+        stats.skipped_samples += total.skipped + filtered.load(Ordering::Relaxed);
         stats.unknown_refs += total.unknown;
         if let Err(e) = res {
             let Some(c) = records.corruption().cloned() else {
@@ -377,9 +391,9 @@ impl Head {
     }
 
     /// Applies one shard's samples in order.
-    fn apply_shard(&self, rx: Receiver<Vec<RefSample>>) -> ShardStats {
+    fn apply_shard(&self, rx: Receiver<Vec<RefSample>>, shards: usize) -> ShardStats {
         let floor = self.truncated_before();
-        let mut cache: RefMap<(Arc<MemSeries>, i64)> = RefMap::default();
+        let mut cache = ShardCache::new(shards);
         let mut st = ShardStats {
             min_t: i64::MAX,
             max_t: i64::MIN,
@@ -387,16 +401,9 @@ impl Head {
         };
         for batch in rx {
             for s in &batch {
-                let entry = match cache.get(&s.r) {
-                    Some(e) => e,
-                    None => {
-                        let Some(series) = self.series(s.r) else {
-                            st.unknown += 1;
-                            continue;
-                        };
-                        let covered = series.lock().mmapped.last().map_or(i64::MIN, |c| c.max_t);
-                        cache.entry(s.r).or_insert((series, covered))
-                    }
+                let Some(entry) = cache.get(self, s.r) else {
+                    st.unknown += 1;
+                    continue;
                 };
                 if s.t <= entry.1 || s.t < floor {
                     st.skipped += 1;
@@ -410,6 +417,91 @@ impl Head {
             }
         }
         st
+    }
+}
+
+/// The end of the last m-mapped chunk of each series reference, for the decoding threads:
+/// dense references index a vector, the rest a map.
+struct Covered {
+    dense: Vec<i64>,
+    sparse: RefMap<i64>,
+}
+
+impl Covered {
+    fn new(mmapped: &RefMap<Vec<MmappedChunk>>) -> Self {
+        let limit = mmapped.len().saturating_mul(4).saturating_add(DENSE_SLACK);
+        let mut c = Covered {
+            dense: Vec::new(),
+            sparse: RefMap::default(),
+        };
+        for (r, chunks) in mmapped {
+            let end = chunks.iter().map(|c| c.max_t).max().unwrap_or(i64::MIN);
+            match usize::try_from(*r) {
+                Ok(i) if i < limit => {
+                    if i >= c.dense.len() {
+                        c.dense.resize(i + 1, i64::MIN);
+                    }
+                    c.dense[i] = end;
+                }
+                _ => {
+                    c.sparse.insert(*r, end);
+                }
+            }
+        }
+        c
+    }
+
+    fn get(&self, r: u64) -> i64 {
+        match usize::try_from(r).ok().and_then(|i| self.dense.get(i)) {
+            Some(t) => *t,
+            None if self.sparse.is_empty() => i64::MIN,
+            None => self.sparse.get(&r).copied().unwrap_or(i64::MIN),
+        }
+    }
+}
+
+/// A shard worker's series by reference, with the end of their last m-mapped chunk. The
+/// shard's references (`r % shards` fixed) are mostly dense, so they index a vector, in the
+/// order samples arrive (cache-friendly); outliers go to a map.
+struct ShardCache {
+    shards: u64,
+    dense: Vec<Option<(Arc<MemSeries>, i64)>>,
+    sparse: RefMap<(Arc<MemSeries>, i64)>,
+}
+
+/// How far past the dense vector's end a reference may land and still grow it.
+const DENSE_SLACK: usize = 1 << 16;
+
+impl ShardCache {
+    fn new(shards: usize) -> Self {
+        ShardCache {
+            shards: shards.max(1) as u64,
+            dense: Vec::new(),
+            sparse: RefMap::default(),
+        }
+    }
+
+    fn load(head: &Head, r: u64) -> Option<(Arc<MemSeries>, i64)> {
+        let series = head.series(r)?;
+        let covered = series.lock().mmapped.last().map_or(i64::MIN, |c| c.max_t);
+        Some((series, covered))
+    }
+
+    fn get(&mut self, head: &Head, r: u64) -> Option<&(Arc<MemSeries>, i64)> {
+        let idx = usize::try_from(r / self.shards).unwrap_or(usize::MAX);
+        if idx < self.dense.len().saturating_add(DENSE_SLACK) {
+            if idx >= self.dense.len() {
+                self.dense.resize_with(idx + 1, || None);
+            }
+            if self.dense[idx].is_none() {
+                self.dense[idx] = Self::load(head, r);
+            }
+            return self.dense[idx].as_ref();
+        }
+        if let std::collections::hash_map::Entry::Vacant(e) = self.sparse.entry(r) {
+            e.insert(Self::load(head, r)?);
+        }
+        self.sparse.get(&r)
     }
 }
 
@@ -469,6 +561,9 @@ impl Sink<'_> {
     }
 
     fn resolve(&self, r: u64) -> u64 {
+        if self.multi_ref.is_empty() {
+            return r;
+        }
         self.multi_ref.get(&r).copied().unwrap_or(r)
     }
 

@@ -6,7 +6,6 @@ mod backfill;
 mod dump;
 mod format;
 mod list;
-mod selector;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -82,8 +81,8 @@ pub struct DumpArgs {
     /// Maximum timestamp to dump (milliseconds).
     #[arg(long, default_value_t = i64::MAX, allow_hyphen_values = true)]
     pub max_time: i64,
-    /// Series selector; may be given several times.
-    #[arg(long = "match", default_value = "{__name__=~'(?s:.*)'}")]
+    /// Series selector; may be given several times (default: every series).
+    #[arg(long = "match")]
     pub matches: Vec<String>,
 }
 

@@ -8,7 +8,6 @@ use flint_storage::{Queryable, ValueType};
 use flint_tsdb::Db;
 
 use super::DumpArgs;
-use super::selector::parse_selector;
 
 pub fn run(args: &DumpArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let db = Db::open_read_only(&args.db_path)
@@ -16,8 +15,16 @@ pub fn run(args: &DumpArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let q = db.querier(args.min_time, args.max_time)?;
     let mut w = BufWriter::with_capacity(1 << 16, out);
     let mut line = Vec::with_capacity(256);
+    let mut selectors = Vec::new();
     for selector in &args.matches {
-        let matchers = parse_selector(selector)?;
+        let matchers = flint_promql::parser::parse_metric_selector(selector)
+            .map_err(|e| anyhow::anyhow!("invalid --match {selector:?}: {e}"))?;
+        selectors.push(matchers);
+    }
+    if selectors.is_empty() {
+        selectors.push(Vec::new()); // Every series.
+    }
+    for matchers in selectors {
         let mut set = q.select(true, None, &matchers);
         while let Some(series) = set.next_series() {
             let series = series?;
