@@ -127,3 +127,74 @@ async fn silences_validation_and_lifecycle() {
     }
     s.stop().await;
 }
+
+/// `GET /api/v2/alerts`, `/alerts/groups` and `/silences` answer like Alertmanager 0.25 for the
+/// same state (fields 0.25 knows; volatile timestamps and IDs aside).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_match_upstream() {
+    let cfg = "route:\n  receiver: r\n  group_by: [alertname]\n  group_wait: 1h\nreceivers: [{name: r}]\n";
+    let Some(up) = crate::harness::Upstream::start(cfg, "http://localhost:9093").await else {
+        return;
+    };
+    let s = Server::start(cfg).await;
+    let alerts = json!([
+        {"labels": {"alertname": "A", "x": "1"}, "annotations": {"s": "t"}, "startsAt": "2030-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z", "generatorURL": "http://g/"},
+        {"labels": {"alertname": "A", "x": "2"}, "startsAt": "2030-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z"},
+    ]);
+    let sil = json!({"matchers": [{"name": "x", "value": "2", "isRegex": false}], "startsAt": "2030-01-01T00:00:00Z", "endsAt": "2099-01-01T00:00:00Z", "createdBy": "me", "comment": "c"});
+    let c = client();
+    for base in [&up.url, &s.url] {
+        c.post(format!("{base}/api/v2/alerts"))
+            .json(&alerts)
+            .send()
+            .await
+            .expect("alerts");
+        c.post(format!("{base}/api/v2/silences"))
+            .json(&sil)
+            .send()
+            .await
+            .expect("silence");
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let get = |base: String, path: &'static str| {
+        let c = c.clone();
+        async move {
+            c.get(format!("{base}{path}"))
+                .send()
+                .await
+                .expect("get")
+                .json::<Value>()
+                .await
+                .expect("json")
+        }
+    };
+    fn scrub(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["updatedAt", "id", "mutedBy"] {
+                    m.remove(k);
+                }
+                if let Some(Value::Array(ids)) = m.get_mut("silencedBy") {
+                    *ids = ids.iter().map(|_| json!("<id>")).collect();
+                }
+                m.values_mut().for_each(scrub);
+            }
+            Value::Array(a) => a.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    for path in [
+        "/api/v2/alerts",
+        "/api/v2/alerts/groups",
+        "/api/v2/silences",
+        "/api/v2/receivers",
+    ] {
+        let mut want = get(up.url.clone(), path).await;
+        let mut got = get(s.url.clone(), path).await;
+        scrub(&mut want);
+        scrub(&mut got);
+        assert_eq!(got, want, "{path}");
+    }
+    up.stop();
+    s.stop().await;
+}
