@@ -56,8 +56,8 @@ pub enum CheckCommand {
     Metrics(CheckMetricsArgs),
     /// Check a prometheus.yml and the files it references.
     Config(crate::cmd::check_config::CheckConfigArgs),
-    /// Check rule files.
-    Rules(Passthrough),
+    /// Check rule files (like `promtool check rules`).
+    Rules(crate::cmd::check_rules::CheckRulesArgs),
     /// Check alertmanager.yml files (like `amtool check-config`).
     AlertmanagerConfig(crate::cmd::check_am_config::CheckAmConfigArgs),
 }

@@ -4,6 +4,7 @@ pub mod alertmanager;
 pub mod check_am_config;
 pub mod check_config;
 pub mod check_metrics;
+pub mod check_rules;
 pub mod not_built;
-pub mod tsdb;
 pub mod server;
+pub mod tsdb;

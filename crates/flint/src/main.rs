@@ -43,7 +43,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         )?,
-        Command::Check(CheckCommand::Rules(_)) => not_built::report("flint check rules", "issue 6"),
+        Command::Check(CheckCommand::Rules(args)) => cmd::check_rules::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )?,
         Command::Check(CheckCommand::AlertmanagerConfig(args)) => {
             cmd::check_am_config::run(&args, &mut std::io::stdout().lock())?
         }

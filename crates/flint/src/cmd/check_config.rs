@@ -1,5 +1,5 @@
 //! `flint check config`: `promtool check config` — the config loads, the files it names exist
-//! and parse (rule files as YAML through [`RuleChecker`], SD files as target groups, TLS and
+//! and parse (rule files through `flint check rules`, SD files as target groups, TLS and
 //! credential files), static targets are valid after relabeling; lint for scrape intervals.
 
 use std::io::Write;
@@ -42,57 +42,16 @@ fn lookback(s: &str) -> Result<Duration, String> {
         .map_err(|e| e.0)
 }
 
-/// Validates a rule file; the rules issue supplies the full checker, this default checks
-/// that the file parses as YAML with `groups[].rules[]` and counts the rules.
-pub trait RuleChecker {
-    /// The number of rules, or the problems found.
-    fn check(&self, path: &Path) -> Result<usize, Vec<String>>;
-}
-
-/// The YAML-only checker used until full rule validation exists.
-#[derive(Debug, Default)]
-pub struct YamlRuleChecker;
-
-#[derive(serde::Deserialize)]
-struct RuleFileShape {
-    #[serde(default)]
-    groups: Vec<GroupShape>,
-}
-
-#[derive(serde::Deserialize)]
-struct GroupShape {
-    #[serde(default)]
-    rules: Vec<serde::de::IgnoredAny>,
-}
-
-impl RuleChecker for YamlRuleChecker {
-    fn check(&self, path: &Path) -> Result<usize, Vec<String>> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| vec![format!("{}: {e}", path.display())])?;
-        let f: RuleFileShape =
-            serde_saphyr::from_str(&text).map_err(|e| vec![format!("{}: {e}", path.display())])?;
-        Ok(f.groups.iter().map(|g| g.rules.len()).sum())
-    }
-}
-
-/// Runs the check with the YAML rule checker; human output to `out`, failures to `err`.
+/// Runs the check; human output to `out`, failures to `err`. Rule files are checked as
+/// `flint check rules` checks them (same output, same lint).
 pub fn run(
     args: &CheckConfigArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    run_with(args, &YamlRuleChecker, out, err)
-}
-
-/// Runs the check with `rules` validating rule files.
-pub fn run_with(
-    args: &CheckConfigArgs,
-    rules: &dyn RuleChecker,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
     let mut failed = false;
     let mut lint_problems = false;
+    let rule_settings = super::check_rules::RuleCheckSettings::new(&args.lint, false);
     let lint_intervals = matches!(args.lint.as_str(), "all" | "too-long-scrape-interval");
     for f in &args.files {
         writeln!(out, "Checking {}", f.display())?;
@@ -141,20 +100,9 @@ pub fn run_with(
                 }
             }
         }
-        for rf in rule_files {
-            writeln!(out, "Checking {}", rf.display())?;
-            match rules.check(&rf) {
-                Ok(n) => writeln!(out, "  SUCCESS: {n} rules found")?,
-                Err(problems) => {
-                    writeln!(err, "  FAILED:")?;
-                    for p in problems {
-                        writeln!(err, "    {p}")?;
-                    }
-                    failed = true;
-                }
-            }
-            writeln!(out)?;
-        }
+        let rules = super::check_rules::check_files(&rule_files, &rule_settings, out, err)?;
+        failed |= rules.has_errors;
+        lint_problems |= rules.failed && !rules.has_errors;
     }
     Ok(if failed {
         ExitCode::FAILURE

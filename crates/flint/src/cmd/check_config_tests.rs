@@ -76,6 +76,13 @@ fn promtool_fixtures() {
             1,
         ),
         ("prometheus-aws-sd-empty-region.good.yml", &[], 0),
+        ("prometheus-config.lint.yml", &[], 0),
+        ("prometheus-config.lint.yml", &["--lint-fatal"], 3),
+        (
+            "prometheus-config.lint.yml",
+            &["--lint=none", "--lint-fatal"],
+            0,
+        ),
         (
             "prometheus-config.lint.too_long_scrape_interval.yml",
             &["--lint=all", "--lint-fatal"],
@@ -100,13 +107,20 @@ fn promtool_fixtures() {
         let (code, out, err) = check(flags, file);
         assert_eq!(code, want, "{file} {flags:?}\nout: {out}\nerr: {err}");
     }
-    let (_, out, _) = check(&[], "prometheus-config.lint.yml");
+    let (_, out, err) = check(&[], "prometheus-config.lint.yml");
+    assert!(
+        err.contains("lint error 1 duplicate rule(s) found."),
+        "{err}"
+    );
     assert!(out.contains("  SUCCESS: 1 rule files found"), "{out}");
     assert!(
         out.contains("is valid prometheus config file syntax"),
         "{out}"
     );
-    assert!(out.contains("rules found"), "{out}");
+    assert!(
+        out.contains("Checking ") && out.contains("prometheus-rules.lint.yml"),
+        "{out}"
+    );
     let (_, _, err) = check(&[], "prometheus-config.bad.yml");
     assert!(err.starts_with("  FAILED: "), "{err}");
 }

@@ -1,0 +1,2 @@
+//! Sending alerts to Alertmanagers.
+#![deny(missing_docs)]
