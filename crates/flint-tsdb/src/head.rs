@@ -130,8 +130,14 @@ impl std::fmt::Debug for Head {
 }
 
 impl Head {
-    /// A head keeping its full chunks in `chunk_dir` and logging to `wal` (None: no WAL).
-    pub fn new(chunk_dir: &Path, opts: HeadOptions, wal: Option<Box<dyn WalSink>>) -> Result<Self> {
+    /// A head keeping its full chunks in `chunk_dir` and logging to `wal` (None: no WAL). The
+    /// chunk range is capped at 2^31 ms (about 24 days).
+    pub fn new(
+        chunk_dir: &Path,
+        mut opts: HeadOptions,
+        wal: Option<Box<dyn WalSink>>,
+    ) -> Result<Self> {
+        opts.chunk_range = opts.chunk_range.clamp(1, i64::from(i32::MAX));
         Ok(Head {
             series: StripeSeries::new(opts.stripes),
             opts,
@@ -289,11 +295,12 @@ impl Head {
             .write(series_ref, c.min_t, c.max_t, Encoding::Xor, chunk.bytes())
             .map_err(|e| flint_storage::AppendError::Storage(e.into()))?;
         self.stats.chunks_created.fetch_add(1, Ordering::Relaxed);
-        Ok(MmappedChunk {
-            r,
-            min_t: c.min_t,
-            max_t: c.max_t,
-            num_samples: u16::try_from(chunk.num_samples()).unwrap_or(u16::MAX),
+        let num = u16::try_from(chunk.num_samples()).unwrap_or(u16::MAX);
+        MmappedChunk::new(r, c.min_t, c.max_t, num).ok_or_else(|| {
+            flint_storage::AppendError::Storage(flint_storage::StorageError::Corrupt {
+                location: "head chunk".to_owned(),
+                reason: format!("chunk spans {} ms", c.max_t - c.min_t),
+            })
         })
     }
 

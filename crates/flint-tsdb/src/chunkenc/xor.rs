@@ -60,7 +60,15 @@ pub struct XorAppender {
 impl Default for XorAppender {
     fn default() -> Self {
         // Room for a typical chunk up front, as Prometheus allocates (no regrowth per sample).
-        let mut bytes = Vec::with_capacity(128);
+        Self::with_capacity(128)
+    }
+}
+
+impl XorAppender {
+    /// An empty chunk with room for `bytes` bytes before it reallocates (the head sizes a
+    /// series' next chunk after its last one).
+    pub fn with_capacity(bytes: usize) -> Self {
+        let mut bytes = Vec::with_capacity(bytes.max(HEADER_BYTES));
         bytes.extend_from_slice(&[0; HEADER_BYTES]);
         XorAppender {
             w: BitWriter::from_bytes(bytes),

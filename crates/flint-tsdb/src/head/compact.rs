@@ -31,7 +31,10 @@ impl Head {
         let mut out = Vec::new();
         self.for_each_series(|s| {
             let st = s.lock();
-            let overlaps = st.mmapped.iter().any(|c| c.min_t < maxt && c.max_t >= mint)
+            let overlaps = st
+                .mmapped
+                .iter()
+                .any(|c| c.min_t < maxt && c.max_t() >= mint)
                 || st
                     .open
                     .as_ref()
@@ -76,7 +79,7 @@ impl Head {
             let mmapped: Vec<_> = st
                 .mmapped
                 .iter()
-                .filter(|c| overlaps(c.min_t, c.max_t))
+                .filter(|c| overlaps(c.min_t, c.max_t()))
                 .copied()
                 .collect();
             let open = st
@@ -91,7 +94,7 @@ impl Head {
         for c in mmapped {
             let stored = self.head_chunks().read(c.r)?;
             let chunk = XorChunk::from_bytes(stored.data)?;
-            push_trimmed(&mut out, chunk, c.min_t, c.max_t, mint, maxt, &deleted)?;
+            push_trimmed(&mut out, chunk, c.min_t, c.max_t(), mint, maxt, &deleted)?;
         }
         if let Some((chunk, min_t, max_t)) = open {
             push_trimmed(&mut out, chunk, min_t, max_t, mint, maxt, &deleted)?;

@@ -20,8 +20,59 @@ pub struct MemPostings {
 
 #[derive(Debug, Default)]
 struct Inner {
-    by_name: IdMap<IdMap<Vec<u64>>>,
+    by_name: IdMap<IdMap<List>>,
     all: Vec<u64>,
+}
+
+/// One label pair's references. Most values of high-cardinality labels (pod, instance) belong
+/// to one series: those lists are kept inline, without an allocation.
+#[derive(Debug, Clone)]
+enum List {
+    One(u64),
+    Many(Vec<u64>),
+}
+
+impl List {
+    fn as_slice(&self) -> &[u64] {
+        match self {
+            List::One(r) => std::slice::from_ref(r),
+            List::Many(v) => v,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    fn insert(&mut self, r: u64) {
+        match self {
+            List::One(x) if *x == r => {}
+            List::One(x) => {
+                let mut v = vec![*x];
+                insert_sorted(&mut v, r);
+                *self = List::Many(v);
+            }
+            List::Many(v) => insert_sorted(v, r),
+        }
+    }
+
+    /// Removes the references `gone` selects; false when the list became empty.
+    fn retain(&mut self, gone: impl Fn(&u64) -> bool) -> bool {
+        match self {
+            List::One(x) => !gone(x),
+            List::Many(v) => {
+                v.retain(|r| !gone(r));
+                match v.as_slice() {
+                    [] => false,
+                    [one] => {
+                        *self = List::One(*one);
+                        true
+                    }
+                    _ => true,
+                }
+            }
+        }
+    }
 }
 
 impl MemPostings {
@@ -30,13 +81,13 @@ impl MemPostings {
         let mut inner = self.write();
         insert_sorted(&mut inner.all, r);
         for p in pairs.chunks_exact(2) {
-            let list = inner
-                .by_name
-                .entry(p[0])
-                .or_default()
-                .entry(p[1])
-                .or_default();
-            insert_sorted(list, r);
+            let values = inner.by_name.entry(p[0]).or_default();
+            match values.get_mut(&p[1]) {
+                Some(list) => list.insert(r),
+                None => {
+                    values.insert(p[1], List::One(r));
+                }
+            }
         }
     }
 
@@ -49,10 +100,7 @@ impl MemPostings {
         let gone = |r: &u64| removed.binary_search(r).is_ok();
         inner.all.retain(|r| !gone(r));
         inner.by_name.retain(|_, values| {
-            values.retain(|_, list| {
-                list.retain(|r| !gone(r));
-                !list.is_empty()
-            });
+            values.retain(|_, list| list.retain(gone));
             !values.is_empty()
         });
     }
@@ -63,7 +111,7 @@ impl MemPostings {
             .by_name
             .get(&name)
             .and_then(|v| v.get(&value))
-            .cloned()
+            .map(|l| l.as_slice().to_vec())
             .unwrap_or_default()
     }
 
@@ -90,7 +138,7 @@ impl MemPostings {
         let mut out: Vec<u64> = values
             .iter()
             .filter(|(v, _)| keep(**v))
-            .flat_map(|(_, list)| list.iter().copied())
+            .flat_map(|(_, list)| list.as_slice().iter().copied())
             .collect();
         out.sort_unstable();
         out.dedup();
@@ -103,10 +151,14 @@ impl MemPostings {
         let Some(lists) = inner.by_name.get(&name) else {
             return Vec::new();
         };
-        let found: Vec<&Vec<u64>> = values.iter().filter_map(|v| lists.get(v)).collect();
+        let found: Vec<&[u64]> = values
+            .iter()
+            .filter_map(|v| lists.get(v))
+            .map(List::as_slice)
+            .collect();
         match found.as_slice() {
             [] => Vec::new(),
-            [one] => (*one).clone(),
+            [one] => one.to_vec(),
             many => {
                 let mut out: Vec<u64> = many.iter().flat_map(|l| l.iter().copied()).collect();
                 out.sort_unstable();
@@ -121,7 +173,7 @@ impl MemPostings {
         self.read()
             .by_name
             .iter()
-            .map(|(n, values)| (*n, values.len(), values.values().map(Vec::len).sum()))
+            .map(|(n, values)| (*n, values.len(), values.values().map(List::len).sum()))
             .collect()
     }
 

@@ -128,7 +128,7 @@ impl<'a> HeadQuerier<'a> {
             let mmapped: Vec<_> = state
                 .mmapped
                 .iter()
-                .filter(|c| c.max_t >= self.mint && c.min_t <= self.maxt)
+                .filter(|c| c.max_t() >= self.mint && c.min_t <= self.maxt)
                 .copied()
                 .collect();
             let open = state

@@ -250,7 +250,7 @@ impl Head {
             st.open = Some(OpenChunk {
                 app,
                 min_t: last.min_t,
-                max_t: last.max_t,
+                max_t: last.max_t(),
                 next_at,
             });
             n += 1;
@@ -271,12 +271,10 @@ impl Head {
             if c.max_t < floor || c.encoding != Encoding::Xor {
                 return;
             }
-            map.entry(c.series_ref).or_default().push(MmappedChunk {
-                r,
-                min_t: c.min_t,
-                max_t: c.max_t,
-                num_samples: c.num_samples(),
-            });
+            // A chunk spanning more than a head chunk can is not one of ours: ignored.
+            if let Some(chunk) = MmappedChunk::new(r, c.min_t, c.max_t, c.num_samples()) {
+                map.entry(c.series_ref).or_default().push(chunk);
+            }
         });
         if let Err(e) = res {
             warn!(error = %e, "Corrupt head chunk files: deleting them and replaying the whole WAL.");
@@ -435,7 +433,7 @@ impl Covered {
             sparse: RefMap::default(),
         };
         for (r, chunks) in mmapped {
-            let end = chunks.iter().map(|c| c.max_t).max().unwrap_or(i64::MIN);
+            let end = chunks.iter().map(|c| c.max_t()).max().unwrap_or(i64::MIN);
             match usize::try_from(*r) {
                 Ok(i) if i < limit => {
                     if i >= c.dense.len() {
@@ -483,7 +481,7 @@ impl ShardCache {
 
     fn load(head: &Head, r: u64) -> Option<(Arc<MemSeries>, i64)> {
         let series = head.series(r)?;
-        let covered = series.lock().mmapped.last().map_or(i64::MIN, |c| c.max_t);
+        let covered = series.lock().mmapped.last().map_or(i64::MIN, |c| c.max_t());
         Some((series, covered))
     }
 
@@ -576,10 +574,10 @@ impl Sink<'_> {
         let Some(mut chunks) = self.mmapped.remove(&s.r) else {
             return;
         };
-        chunks.sort_by_key(|c| (c.min_t, c.max_t));
+        chunks.sort_by_key(|c| (c.min_t, c.max_t()));
         drop_superseded(&mut chunks);
         if let (Some(first), Some(last)) = (chunks.first(), chunks.last()) {
-            self.head.extend_time_range(first.min_t, last.max_t);
+            self.head.extend_time_range(first.min_t, last.max_t());
         }
         self.head.add_chunks(chunks.len() as u64);
         let mut state = series.lock();
@@ -649,8 +647,8 @@ fn drop_superseded(chunks: &mut Vec<MmappedChunk>) {
     let mut kept: Vec<MmappedChunk> = Vec::with_capacity(chunks.len());
     for c in chunks.drain(..) {
         match kept.last_mut() {
-            Some(prev) if c.min_t <= prev.max_t => {
-                if (c.max_t, c.num_samples) >= (prev.max_t, prev.num_samples) {
+            Some(prev) if c.min_t <= prev.max_t() => {
+                if (c.max_t(), c.num_samples) >= (prev.max_t(), prev.num_samples) {
                     *prev = c;
                 }
             }

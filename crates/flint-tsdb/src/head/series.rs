@@ -11,17 +11,36 @@ use crate::chunkenc::XorAppender;
 /// Samples a chunk aims for before it is cut (Prometheus's default).
 pub const SAMPLES_PER_CHUNK: u16 = 120;
 
-/// A chunk already written to the head-chunk files.
+/// A chunk already written to the head-chunk files (24 bytes: a series holds several).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MmappedChunk {
     /// Where it is (file index in the upper 32 bits, offset in the lower).
     pub r: u64,
     /// Timestamp of its first sample.
     pub min_t: i64,
-    /// Timestamp of its last sample.
-    pub max_t: i64,
+    /// Its last sample's timestamp minus the first's (chunks never span a chunk range).
+    span: u32,
     /// Number of samples.
     pub num_samples: u16,
+}
+
+impl MmappedChunk {
+    /// A chunk at `r` spanning `[min_t, max_t]`; `None` when it spans more than 2^32 ms,
+    /// which no head chunk does.
+    pub fn new(r: u64, min_t: i64, max_t: i64, num_samples: u16) -> Option<Self> {
+        let span = u32::try_from(max_t.checked_sub(min_t)?).ok()?;
+        Some(MmappedChunk {
+            r,
+            min_t,
+            span,
+            num_samples,
+        })
+    }
+
+    /// Timestamp of its last sample.
+    pub fn max_t(&self) -> i64 {
+        self.min_t + i64::from(self.span)
+    }
 }
 
 /// The chunk currently receiving samples.
@@ -99,7 +118,7 @@ impl SeriesState {
             Some(c) => c.app.last_sample(),
             // Only chunks on disk (after a restart): their last value is not at hand, so an
             // equal timestamp counts as a duplicate of it.
-            None => self.mmapped.last().map(|c| (c.max_t, v.to_bits())),
+            None => self.mmapped.last().map(|c| (c.max_t(), v.to_bits())),
         };
         match last {
             Some((lt, _)) if t < lt => Err(AppendError::OutOfOrder),
@@ -159,7 +178,7 @@ impl SeriesState {
 
     /// Drops chunks that end before `mint`. Returns whether the series is now empty.
     pub fn truncate_before(&mut self, mint: i64) -> bool {
-        self.mmapped.retain(|c| c.max_t >= mint);
+        self.mmapped.retain(|c| c.max_t() >= mint);
         if self.open.as_ref().is_some_and(|c| c.max_t < mint) {
             self.open = None;
         }
@@ -176,7 +195,7 @@ impl SeriesState {
         self.open
             .as_ref()
             .map(|c| c.max_t)
-            .or_else(|| self.mmapped.last().map(|c| c.max_t))
+            .or_else(|| self.mmapped.last().map(|c| c.max_t()))
     }
 
     /// Oldest timestamp held, if any.
