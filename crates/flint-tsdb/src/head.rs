@@ -34,7 +34,7 @@ use crate::block::{Interval, Tombstones};
 use crate::chunkenc::Encoding;
 use crate::error::Result;
 use crate::head_chunks::HeadChunks;
-use crate::record::{RefSample, RefSeries, RefTombstone};
+use crate::record::{RefExemplar, RefMetadata, RefSample, RefSeries, RefTombstone};
 
 pub use appender::HeadAppender;
 pub use cardinality::{HeadCardinality, NameCount};
@@ -52,6 +52,13 @@ pub trait WalSink: Send + Sync {
     /// Logs deleted intervals.
     fn log_tombstones(&self, stones: &[RefTombstone]) -> Result<()> {
         let _ = stones;
+        Ok(())
+    }
+
+    /// Logs a commit's exemplars and metadata (for readers of the WAL such as remote write;
+    /// the head does not keep them).
+    fn log_annotations(&self, exemplars: &[RefExemplar], metadata: &[RefMetadata]) -> Result<()> {
+        let _ = (exemplars, metadata);
         Ok(())
     }
 }

@@ -416,3 +416,42 @@ fn a_clean_restart_replays_no_sample_and_keeps_chunks_full() {
     assert!(st.mmapped.is_empty());
     assert_eq!(st.open.as_ref().map(|c| c.app.num_samples()), Some(100));
 }
+
+#[test]
+fn exemplars_and_metadata_are_logged_with_the_commit() {
+    use crate::record::{Decoder, Record};
+    use flint_model::{Exemplar, Metadata, MetricType};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), opts()).unwrap();
+    let mut app = db.appender();
+    let r = app.append(None, &series(0), 5000, 1.0).unwrap();
+    let e = Exemplar {
+        labels: vec![("trace_id".into(), "abc".into())],
+        value: 0.5,
+        timestamp: None,
+    };
+    app.append_exemplar(Some(r), &Labels::empty(), &e).unwrap();
+    let m = Metadata {
+        metric_type: MetricType::Counter,
+        unit: String::new(),
+        help: "Things.".into(),
+    };
+    app.update_metadata(Some(r), &Labels::empty(), &m).unwrap();
+    app.commit().unwrap();
+    db.close().unwrap();
+    let mut reader = crate::wlog::Reader::open_dir(&dir.path().join("wal")).unwrap();
+    let mut decoder = Decoder::new();
+    let (mut exemplars, mut metadata) = (Vec::new(), Vec::new());
+    while let Some(rec) = reader.next_record().unwrap() {
+        match decoder.decode(rec).unwrap() {
+            Record::Exemplars(v) => exemplars.extend(v),
+            Record::Metadata(v) => metadata.extend(v),
+            _ => {}
+        }
+    }
+    assert_eq!(exemplars.len(), 1);
+    assert_eq!((exemplars[0].t, exemplars[0].v), (5000, 0.5));
+    assert_eq!(exemplars[0].labels.get("trace_id"), Some("abc"));
+    assert_eq!(metadata.len(), 1);
+    assert_eq!(metadata[0].meta.help, "Things.");
+}

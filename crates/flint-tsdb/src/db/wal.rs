@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use crate::error::{Error, Result};
 use crate::head::WalSink;
-use crate::record::{self, RefSample, RefSeries, RefTombstone};
+use crate::record::{self, RefExemplar, RefMetadata, RefSample, RefSeries, RefTombstone};
 use crate::wlog::{Writer, WriterOptions};
 
 /// Counters of the WAL writer.
@@ -136,6 +136,22 @@ impl WalSink for WalHandle {
             *series_rec = Vec::new();
         }
         res
+    }
+
+    fn log_annotations(&self, exemplars: &[RefExemplar], metadata: &[RefMetadata]) -> Result<()> {
+        let mut recs: Vec<Vec<u8>> = Vec::with_capacity(2);
+        if !exemplars.is_empty() {
+            let mut b = Vec::new();
+            record::exemplars(exemplars, &mut b);
+            recs.push(b);
+        }
+        if !metadata.is_empty() {
+            let mut b = Vec::new();
+            record::metadata(metadata, &mut b);
+            recs.push(b);
+        }
+        let refs: Vec<&[u8]> = recs.iter().map(Vec::as_slice).collect();
+        self.0.write(&refs)
     }
 
     fn log_tombstones(&self, stones: &[RefTombstone]) -> Result<()> {

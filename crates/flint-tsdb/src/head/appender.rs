@@ -7,7 +7,7 @@ use flint_storage::{AppendError, Appendable, Appender, HistogramSample, SeriesRe
 
 use super::Head;
 use super::series::MemSeries;
-use crate::record::{RefSample, RefSeries};
+use crate::record::{RefExemplar, RefMetadata, RefSample, RefSeries};
 
 /// A batch of samples for the head (one scrape, one rule evaluation).
 pub struct HeadAppender<'a> {
@@ -17,6 +17,9 @@ pub struct HeadAppender<'a> {
     /// The samples, as logged to the WAL, and the series of each.
     samples: Vec<RefSample>,
     targets: Vec<Arc<MemSeries>>,
+    /// Exemplars and metadata, logged with the commit.
+    exemplars: Vec<RefExemplar>,
+    metadata: Vec<RefMetadata>,
     /// Committed or rolled back.
     done: bool,
 }
@@ -52,6 +55,8 @@ impl Head {
             new_series: Vec::new(),
             samples: bufs.samples,
             targets: bufs.targets,
+            exemplars: Vec::new(),
+            metadata: Vec::new(),
             done: false,
         }
     }
@@ -91,11 +96,15 @@ impl HeadAppender<'_> {
         let Some(wal) = self.head.wal() else {
             return Ok(());
         };
-        if self.new_series.is_empty() && self.samples.is_empty() {
-            return Ok(());
+        if !self.new_series.is_empty() || !self.samples.is_empty() {
+            wal.log(&self.new_series, &self.samples)
+                .map_err(StorageError::from)?;
         }
-        wal.log(&self.new_series, &self.samples)
-            .map_err(StorageError::from)
+        if !self.exemplars.is_empty() || !self.metadata.is_empty() {
+            wal.log_annotations(&self.exemplars, &self.metadata)
+                .map_err(StorageError::from)?;
+        }
+        Ok(())
     }
 
     /// Samples added so far.
@@ -152,18 +161,36 @@ impl Appender for HeadAppender<'_> {
         &mut self,
         series: Option<SeriesRef>,
         labels: &Labels,
-        _e: &Exemplar,
+        e: &Exemplar,
     ) -> Result<SeriesRef, AppendError> {
-        self.resolve(series, labels).map(|s| SeriesRef(s.r))
+        let s = self.resolve(series, labels)?;
+        // An exemplar without its own time takes the one of the series' sample in this batch.
+        let t = e
+            .timestamp
+            .or_else(|| self.samples.iter().rev().find(|x| x.r == s.r).map(|x| x.t));
+        if let Some(t) = t {
+            self.exemplars.push(RefExemplar {
+                r: s.r,
+                t,
+                v: e.value,
+                labels: Labels::from_pairs(e.labels.iter().map(|(n, v)| (n.as_str(), v.as_str()))),
+            });
+        }
+        Ok(SeriesRef(s.r))
     }
 
     fn update_metadata(
         &mut self,
         series: Option<SeriesRef>,
         labels: &Labels,
-        _m: &Metadata,
+        m: &Metadata,
     ) -> Result<SeriesRef, AppendError> {
-        self.resolve(series, labels).map(|s| SeriesRef(s.r))
+        let s = self.resolve(series, labels)?;
+        self.metadata.push(RefMetadata {
+            r: s.r,
+            meta: m.clone(),
+        });
+        Ok(SeriesRef(s.r))
     }
 
     fn commit(mut self: Box<Self>) -> Result<(), StorageError> {
@@ -200,6 +227,8 @@ impl HeadAppender<'_> {
     fn discard(&mut self) -> Result<(), StorageError> {
         self.samples.clear();
         self.targets.clear();
+        self.exemplars.clear();
+        self.metadata.clear();
         let res = self.log_to_wal();
         self.new_series.clear();
         res
