@@ -40,6 +40,7 @@ mod querier;
 mod reload;
 mod retention;
 mod run;
+mod snapshot;
 mod status;
 #[cfg(test)]
 mod tests;

@@ -137,14 +137,13 @@ impl std::fmt::Debug for Head {
 }
 
 impl Head {
-    /// A head keeping its full chunks in `chunk_dir` and logging to `wal` (None: no WAL). The
-    /// chunk range is capped at 2^31 ms (about 24 days).
+    /// A head keeping its full chunks in `chunk_dir` and logging to `wal` (None: no WAL).
     pub fn new(
         chunk_dir: &Path,
         mut opts: HeadOptions,
         wal: Option<Box<dyn WalSink>>,
     ) -> Result<Self> {
-        opts.chunk_range = opts.chunk_range.clamp(1, i64::from(i32::MAX));
+        opts.chunk_range = opts.chunk_range.max(1);
         Ok(Head {
             series: StripeSeries::new(opts.stripes),
             opts,
@@ -181,6 +180,12 @@ impl Head {
     /// Newest sample time, `i64::MIN` when empty.
     pub fn max_time(&self) -> i64 {
         self.max_time.load(Ordering::Acquire)
+    }
+
+    /// The range chunks are cut at: the chunk range, at most 2^31 ms (about 24 days) so a
+    /// chunk's span fits its 32-bit field.
+    pub(crate) fn cut_range(&self) -> i64 {
+        self.opts.chunk_range.min(i64::from(i32::MAX))
     }
 
     /// Raises the floor below which samples are rejected (at startup: the newest block's end,
@@ -260,7 +265,7 @@ impl Head {
     ) -> Result<bool, flint_storage::AppendError> {
         let mut state = series.lock();
         let before = state.open.is_some();
-        let outcome = state.append(t, v, self.opts.chunk_range);
+        let outcome = state.append(t, v, self.cut_range());
         match outcome {
             Ok((appended, cut)) => {
                 if cut.is_some() || (!before && state.open.is_some()) {

@@ -221,7 +221,7 @@ impl Head {
     /// again when it is not full (it was written at shutdown), so restarts do not leave
     /// short chunks behind. Returns how many were reopened.
     fn reopen_partial_chunks(&self) -> u64 {
-        let range = self.options().chunk_range;
+        let range = self.cut_range();
         let full = SAMPLES_PER_CHUNK;
         let mut n = 0;
         self.for_each_series(|s| {
