@@ -2,10 +2,11 @@
 //! neither re-parses labels nor re-hashes them.
 //!
 //! Entries are keyed by the 128-bit xxh3 hash of the raw series text (name, `0xff`, label
-//! text as exposed), stored inline in the table: a lookup touches one cache line instead
-//! of chasing a pointer to a heap copy of the text (which cost a memory miss per sample),
-//! and the cache holds no text. At 10k series per target a collision is about as likely
-//! as 1 in 10^30.
+//! text as exposed); at 10k series per target a collision is about as likely as 1 in
+//! 10^30, and the cache holds no text. Entries live in a vector in the order the last
+//! scrape saw them: a target exposes its series in the same order every time, so a lookup
+//! first compares with the next entry in that order (a sequential read) and only falls
+//! back to the hash index when the body changed shape.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -24,10 +25,26 @@ pub struct Entry {
     /// with a reference the storage needs nothing else, and the labels are rebuilt from the
     /// sample if it forgets the series.
     pub labels: Option<Labels>,
-    /// The scrape iteration that last saw it.
+    /// The scrape attempt that last saw it.
     pub seen: u64,
+    /// The last successful scrape that saw it.
+    pub ok_seen: u64,
     /// Whether the last sample had an explicit timestamp.
     pub explicit_ts: bool,
+}
+
+impl Entry {
+    /// A new entry.
+    pub fn new(labels: Option<Labels>, explicit_ts: bool) -> Self {
+        Entry {
+            series: None,
+            kept: labels.is_some(),
+            labels,
+            seen: 0,
+            ok_seen: 0,
+            explicit_ts,
+        }
+    }
 }
 
 /// The key's own bits are the hash.
@@ -58,48 +75,76 @@ pub fn key(raw: &[u8]) -> u128 {
 /// Series by the hash of their raw text.
 #[derive(Debug, Default)]
 pub struct Cache {
-    entries: HashMap<u128, Entry, BuildHasherDefault<KeyHasher>>,
-    /// The current iteration (incremented per scrape).
+    index: HashMap<u128, usize, BuildHasherDefault<KeyHasher>>,
+    entries: Vec<(u128, Entry)>,
+    /// The current scrape attempt (increases on every attempt, never reused).
     pub iter: u64,
+    /// The last successful scrape.
+    last_ok: u64,
+    /// Position of the next expected entry.
+    cursor: usize,
 }
 
 impl Cache {
-    /// Starts a scrape.
+    /// Starts a scrape attempt.
     pub fn begin(&mut self) -> u64 {
         self.iter += 1;
+        self.cursor = 0;
         self.iter
     }
 
     /// The entry for `key`.
     pub fn get_mut(&mut self, key: u128) -> Option<&mut Entry> {
-        self.entries.get_mut(&key)
+        let i = match self.entries.get(self.cursor) {
+            Some((k, _)) if *k == key => self.cursor,
+            _ => *self.index.get(&key)?,
+        };
+        self.cursor = i + 1;
+        self.entries.get_mut(i).map(|(_, e)| e)
     }
 
-    /// Adds an entry.
+    /// Adds an entry for a key that [`Cache::get_mut`] did not find.
     pub fn insert(&mut self, key: u128, e: Entry) -> &mut Entry {
-        self.entries.entry(key).or_insert(e)
+        let i = self.entries.len();
+        self.index.insert(key, i);
+        self.entries.push((key, e));
+        self.cursor = i + 1;
+        &mut self.entries[i].1
     }
 
-    /// Kept series seen in the previous scrape but not in this one (to mark stale).
+    /// Kept series of the last successful scrape not seen in this attempt (to mark stale).
     pub fn stale(&self) -> impl Iterator<Item = &Entry> {
-        let iter = self.iter;
+        let (iter, ok) = (self.iter, self.last_ok);
         self.entries
-            .values()
-            .filter(move |e| e.seen + 1 == iter && e.kept)
+            .iter()
+            .map(|(_, e)| e)
+            .filter(move |e| e.kept && e.ok_seen == ok && ok != 0 && e.seen != iter)
     }
 
-    /// Kept series seen in the last scrape (all of them become stale on stop).
+    /// Kept series of the last successful scrape (all of them become stale on stop).
     pub fn current(&self) -> impl Iterator<Item = &Entry> {
-        let iter = self.iter;
+        let ok = self.last_ok;
         self.entries
-            .values()
-            .filter(move |e| e.seen == iter && e.kept)
+            .iter()
+            .map(|(_, e)| e)
+            .filter(move |e| e.kept && e.ok_seen == ok && ok != 0)
     }
 
-    /// Drops entries not seen in this scrape (after their staleness markers were written).
-    pub fn sweep(&mut self) {
+    /// Ends a successful scrape (its batch committed): drops series it did not see (their
+    /// staleness markers are written) and remembers the order of the others.
+    pub fn finish(&mut self) {
         let iter = self.iter;
-        self.entries.retain(|_, e| e.seen == iter);
+        self.last_ok = iter;
+        let before = self.entries.len();
+        self.entries.retain(|(_, e)| e.seen == iter);
+        for (_, e) in &mut self.entries {
+            e.ok_seen = iter;
+        }
+        if self.entries.len() != before {
+            self.index.clear();
+            self.index
+                .extend(self.entries.iter().enumerate().map(|(i, (k, _))| (*k, i)));
+        }
     }
 
     /// Number of cached series.

@@ -265,13 +265,13 @@ impl ScrapeLoop {
             Ok(stats) => {
                 self.append_stale(app.as_mut(), ts);
                 app.commit().map_err(|e| Error::Storage(e.to_string()))?;
-                self.cache.sweep();
+                self.cache.finish();
                 Ok(stats)
             }
             Err(e) => {
                 let _ = app.rollback();
-                // This iteration did not happen: keep the previous one's view.
-                self.cache.iter -= 1;
+                // Nothing of this attempt counts: the last successful scrape stays the
+                // reference for staleness.
                 Err(e)
             }
         }
@@ -367,16 +367,7 @@ impl ScrapeLoop {
                     s,
                 )?;
                 stats.added += 1;
-                self.cache.insert(
-                    key,
-                    CacheEntry {
-                        series: None,
-                        kept: labels.is_some(),
-                        labels,
-                        seen: 0,
-                        explicit_ts: explicit,
-                    },
-                )
+                self.cache.insert(key, CacheEntry::new(labels, explicit))
             }
         };
         if entry.seen == iter {

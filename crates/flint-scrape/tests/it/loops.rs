@@ -159,3 +159,25 @@ async fn labels_are_rebuilt_when_the_storage_forgets_a_series() {
     // The storage forgot `b` too: there is nothing left to mark stale.
     assert!(s.iter().all(|(l, _, _)| l.metric_name() != Some("b")));
 }
+
+/// Regression: series touched by a failed scrape must still be appended by the next one.
+#[tokio::test]
+async fn a_rolled_back_scrape_does_not_hide_series_from_the_next() {
+    let body = Arc::new(Mutex::new("a 1\nb 2\nc 3\n".to_string()));
+    let addr = serve(body.clone()).await.to_string();
+    let rec = Recorder::default();
+    let (mut l, _) = scrape_loop(job("job_name: j\nsample_limit: 2"), &addr, &rec);
+    l.scrape_once().await;
+    assert_eq!(value(&rec.take(), "up"), Some(0.0));
+    *body.lock().unwrap() = "b 5\na 4\n".into();
+    l.scrape_once().await;
+    let s = rec.take();
+    assert_eq!(value(&s, "up"), Some(1.0));
+    assert_eq!((value(&s, "a"), value(&s, "b")), (Some(4.0), Some(5.0)));
+    // A reordered body still maps every sample to its own series.
+    *body.lock().unwrap() = "a 6\nb 7\n".into();
+    l.scrape_once().await;
+    let s = rec.take();
+    assert_eq!((value(&s, "a"), value(&s, "b")), (Some(6.0), Some(7.0)));
+    assert_eq!(value(&s, "scrape_series_added"), Some(0.0));
+}
