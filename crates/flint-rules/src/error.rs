@@ -32,6 +32,23 @@ pub enum Error {
         /// The problems, in file order.
         problems: Vec<String>,
     },
+    /// Some rule files failed to load; the previous rule set stays in place.
+    #[error(
+        "error loading rules, previous rule set restored: {}",
+        render_errors(errors)
+    )]
+    Load {
+        /// What failed, per file.
+        errors: Vec<Error>,
+    },
+}
+
+fn render_errors(errors: &[Error]) -> String {
+    errors
+        .iter()
+        .map(|e| e.to_string())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 impl Error {
