@@ -455,3 +455,61 @@ fn exemplars_and_metadata_are_logged_with_the_commit() {
     assert_eq!(metadata.len(), 1);
     assert_eq!(metadata[0].meta.help, "Things.");
 }
+
+#[test]
+fn overlapping_blocks_are_merged_without_duplicates() {
+    use crate::block::BlockWriter;
+    let dir = tempfile::tempdir().unwrap();
+    // Two blocks over the same hour (as after a backfill next to scraped data), sharing a
+    // series and a few timestamps.
+    let write = |offset: i64| {
+        let mut w = BlockWriter::new().with_time_range(0, H);
+        let samples: Vec<(i64, f64)> = (0..60).map(|k| (offset + k * 60_000, 1.0)).collect();
+        w.add_samples(series(0), &samples).unwrap();
+        w.add_samples(series(offset as usize % 7 + 1), &samples)
+            .unwrap();
+        w.write(dir.path()).unwrap();
+    };
+    write(0);
+    write(30_000);
+    let db = Db::open(dir.path(), opts()).unwrap();
+    let before = select(&db, i64::MIN, i64::MAX, &[Matcher::equal("i", "0")]);
+    assert_eq!(before[0].1.len(), 120, "merged at query time");
+    db.compact().unwrap();
+    let blocks = db.blocks();
+    assert_eq!(blocks.len(), 1, "vertical compaction");
+    assert_eq!(blocks[0].meta().compaction.level, 2);
+    assert_eq!(db.metrics().vertical_compactions.load(Ordering::Relaxed), 1);
+    let after = select(&db, i64::MIN, i64::MAX, &[]);
+    assert_eq!(after.len(), 3);
+    assert_eq!(
+        select(&db, i64::MIN, i64::MAX, &[Matcher::equal("i", "0")]),
+        before
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_background_loop_compacts_and_closes_on_cancel() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path(), opts()).unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(db.clone().run(cancel.clone()));
+    // A commit that leaves the head compactable wakes the loop.
+    fill(&db, 2, 0, 4 * H, 10 * 60_000);
+    // Compaction runs on the blocking pool, in real time: wait for it (bounded).
+    for _ in 0..500 {
+        if !db.blocks().is_empty() {
+            break;
+        }
+        tokio::task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(10)))
+            .await
+            .unwrap();
+    }
+    assert_eq!(db.blocks().len(), 1);
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+    assert!(
+        db.appender().append(None, &series(0), 5 * H, 1.0).is_err(),
+        "closed"
+    );
+}
