@@ -58,6 +58,7 @@ impl Error {
             Error::Invalid { file, problems } => {
                 problems.iter().map(|p| prefixed(file, p)).collect()
             }
+            Error::Load { errors } => errors.iter().flat_map(Error::lines).collect(),
             other => vec![other.to_string()],
         }
     }

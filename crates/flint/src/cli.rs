@@ -95,5 +95,5 @@ pub struct CheckMetricsArgs {
 #[derive(Debug, Subcommand)]
 pub enum TestCommand {
     /// Unit-test rule files (promtool's test format).
-    Rules(Passthrough),
+    Rules(crate::cmd::test_rules::TestRulesArgs),
 }

@@ -7,4 +7,5 @@ pub mod check_metrics;
 pub mod check_rules;
 pub mod not_built;
 pub mod server;
+pub mod test_rules;
 pub mod tsdb;

@@ -51,7 +51,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(CheckCommand::AlertmanagerConfig(args)) => {
             cmd::check_am_config::run(&args, &mut std::io::stdout().lock())?
         }
-        Command::Test(TestCommand::Rules(_)) => not_built::report("flint test rules", "issue 6"),
+        Command::Test(TestCommand::Rules(args)) => cmd::test_rules::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )?,
         Command::Query(_) => not_built::report("flint query", "issue 5"),
         Command::Tsdb(cmd) => cmd::tsdb::run(
             &cmd,

@@ -214,9 +214,10 @@ pub(crate) fn parse(text: &str) -> Result<RawFile, String> {
     serde_saphyr::from_str_with_options::<RawFile>(text, yaml_options()).map_err(|e| {
         let line = e.location().map_or(0, |l| l.line());
         let msg = e.to_string();
-        let msg = match msg.find(": ") {
-            Some(i) if msg.starts_with("error: line ") => &msg[i + 2..],
-            _ => msg.as_str(),
+        let rest = msg.strip_prefix("error: ").unwrap_or(&msg);
+        let msg = match rest.split_once(": ") {
+            Some((pos, m)) if pos.starts_with("line ") && pos.contains(" column ") => m,
+            _ => rest,
         };
         let msg = msg.split(" at line ").next().unwrap_or(msg);
         format!("yaml: unmarshal errors:\n  line {line}: {msg}")
