@@ -89,7 +89,17 @@ impl HttpClient {
     /// A GET request with the config's credentials and headers (files read now, so rotated
     /// secrets are picked up).
     pub fn get(&self, url: &str) -> Result<reqwest::RequestBuilder> {
-        let mut rb = self.client.get(url);
+        self.request(reqwest::Method::GET, url)
+    }
+
+    /// A POST request with the config's credentials and headers (the notifier's pushes).
+    pub fn post(&self, url: &str) -> Result<reqwest::RequestBuilder> {
+        self.request(reqwest::Method::POST, url)
+    }
+
+    /// A request with the config's credentials and headers.
+    pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder> {
+        let mut rb = self.client.request(method, url);
         let cfg = &self.cfg;
         if let Some(b) = &cfg.basic_auth {
             let user = if b.username_file.is_empty() {
