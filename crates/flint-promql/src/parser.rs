@@ -148,6 +148,14 @@ impl<'a> Parser<'a> {
         ParseError::new(self.input, span, msg)
     }
 
+    /// The lexer's error, if it stopped somewhere after the cursor.
+    pub(crate) fn pending_lex_error(&self) -> Option<ParseError> {
+        self.tokens[self.pos.min(self.tokens.len())..]
+            .iter()
+            .find(|t| t.kind == TokenKind::Error)
+            .map(|t| self.unexpected(*t, "", ""))
+    }
+
     /// Upstream's "unexpected <token> [in <context>][, expected <what>]".
     pub(crate) fn unexpected(&self, t: Token, context: &str, expected: &str) -> ParseError {
         if t.kind == TokenKind::Error {

@@ -5,12 +5,15 @@
 //! (`/api/v1/targets`, `/api/v1/targets/metadata`, `/api/v1/metadata`), [`status`]
 //! (`/api/v1/status/config`, `/api/v1/status/flags`) and `/metrics`. Further areas (the
 //! query API) add their own module with a `routes()` function and one line in [`router`].
+//! [`query_api`] (queries, series, labels, TSDB status, admin, `/federate`) has its own
+//! state and is merged into the server's router.
 //! Every API answer uses [`api::ApiResponse`] / [`api::ApiError`], Prometheus's
 //! `status`/`data`/`errorType`/`error`/`warnings` envelope.
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod lifecycle;
+pub mod query_api;
 pub mod selector;
 pub mod state;
 pub mod status;

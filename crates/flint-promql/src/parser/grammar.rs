@@ -353,6 +353,11 @@ impl Parser<'_> {
         let name_tok = self.next();
         let name = self.text(name_tok);
         let Some(func) = function(name) else {
+            // Upstream checks names after the lexer has read the whole call: a lexer
+            // error further on (`up(` is "unclosed left parenthesis") is what it reports.
+            if let Some(e) = self.pending_lex_error() {
+                return Err(e);
+            }
             return Err(self.error_at(
                 Span::new(name_tok.start, name_tok.end),
                 format!(

@@ -2,3 +2,9 @@
 #![allow(clippy::unwrap_used)]
 
 mod endpoints;
+mod query_api;
+mod query_compare;
+mod query_differential;
+mod query_openapi;
+mod query_support;
+mod query_vs_prometheus;
