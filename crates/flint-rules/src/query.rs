@@ -71,6 +71,17 @@ impl EngineQuery {
     }
 }
 
+impl EngineQuery {
+    /// Queries `storage` with an engine of default options (tests, tools).
+    pub fn with_default_engine(storage: Arc<dyn Queryable>) -> Self {
+        Self::new(
+            Engine::new(flint_promql::EngineOptions::default()),
+            storage,
+            CancellationToken::new(),
+        )
+    }
+}
+
 impl QueryFn for EngineQuery {
     fn query(&self, expr: &RuleExpr, t: i64) -> Result<Vec<Sample>, QueryError> {
         let opts = QueryOptions {

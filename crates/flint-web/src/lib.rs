@@ -7,6 +7,7 @@
 //! query API) add their own module with a `routes()` function and one line in [`router`].
 //! [`query_api`] (queries, series, labels, TSDB status, admin, `/federate`) has its own
 //! state and is merged into the server's router.
+//! [`rules_api`] (`/api/v1/rules`, `/api/v1/alerts`, `/api/v1/alertmanagers`) likewise.
 //! Every API answer uses [`api::ApiResponse`] / [`api::ApiError`], Prometheus's
 //! `status`/`data`/`errorType`/`error`/`warnings` envelope.
 #![deny(missing_docs)]
@@ -14,6 +15,7 @@
 pub mod api;
 pub mod lifecycle;
 pub mod query_api;
+pub mod rules_api;
 pub mod selector;
 pub mod state;
 pub mod status;

@@ -8,3 +8,4 @@ mod query_differential;
 mod query_openapi;
 mod query_support;
 mod query_vs_prometheus;
+mod rules_api;
