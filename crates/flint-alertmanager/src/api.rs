@@ -71,6 +71,8 @@ pub struct ApiState {
     pub reload: mpsc::Sender<ReloadRequest>,
     /// Build information.
     pub version: VersionInfo,
+    /// This peer in the cluster.
+    pub peer: Arc<dyn crate::notify::Peer>,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -175,7 +177,7 @@ async fn reload(State(st): State<ApiState>) -> Response {
 async fn status(State(st): State<ApiState>) -> Response {
     let v = &st.version;
     Json(json!({
-        "cluster": {"status": "disabled", "peers": []},
+        "cluster": st.peer.status(),
         "versionInfo": {
             "version": v.version, "revision": v.revision, "branch": v.branch,
             "buildUser": v.build_user, "buildDate": v.build_date, "goVersion": v.toolchain,

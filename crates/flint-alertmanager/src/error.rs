@@ -64,6 +64,9 @@ pub enum Error {
         /// Whether sending again may succeed.
         retryable: bool,
     },
+    /// The cluster (gossip, push-pull, TLS setup) failed.
+    #[error("cluster: {0}")]
+    Cluster(String),
     /// A template failed to render.
     #[error("template: {0}")]
     Template(String),

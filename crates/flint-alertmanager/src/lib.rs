@@ -11,6 +11,7 @@
 //!   integration: wait, dedup against the [`nflog`], retry, record) and the integrations.
 //! - [`silence`] and [`nflog`] keep their state in memory and in snapshots on disk.
 //! - [`api`] serves API v2 (what `amtool` and Prometheus talk to) with axum.
+//! - [`cluster`] gossips silences and the notification log between peers (HA), on foca.
 //!
 //! # On-disk state
 //!
@@ -19,11 +20,12 @@
 //! and `<storage.path>/nflog`, with nflog entries keyed by upstream's group keys and XXH64 label
 //! hashes. A user switching from Alertmanager to Flint keeps their silences and is not paged
 //! again for what was already sent (tested against files written by Alertmanager 0.25), and the
-//! same messages are what the cluster gossip (issue 8) exchanges and merges.
+//! same messages are what the cluster gossip exchanges and merges.
 #![deny(missing_docs)]
 
 pub mod alert;
 pub mod api;
+pub mod cluster;
 pub mod config;
 pub mod dispatch;
 pub mod error;

@@ -1,10 +1,21 @@
 //! The notification log: what was last sent for each (group, receiver integration), so the
-//! dedup stage sends only what changed, a restart re-sends nothing, and (later) peers agree.
-//! Snapshots use upstream's `nflog` file format (length-delimited `nflogpb.MeshEntry`).
+//! dedup stage sends only what changed, a restart re-sends nothing, and peers agree.
+//! Snapshots use upstream's `nflog` file format (length-delimited `nflogpb.MeshEntry`), and
+//! the cluster gossips the same messages.
+//!
+//! Beyond upstream, the log also holds *intents*: before sending, a clustered peer records
+//! that it is notifying a group's receiver (gossiped at once), so the other peers wait for
+//! its outcome instead of sending as well (see [`Intent`]).
+
+mod intent;
+
+pub use intent::Intent;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::RwLock;
+
+use prost::Message;
 
 use crate::error::{Error, Result};
 use crate::pb::{
@@ -62,13 +73,84 @@ impl Entry {
 
 type Key = (String, ReceiverKey);
 
+/// Called with the encoded `MeshEntry` (or intent) of every local change, for the cluster.
+pub type Broadcast = std::sync::Arc<dyn Fn(Item) + Send + Sync>;
+
+/// A local change to gossip.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// An encoded `nflogpb.MeshEntry`.
+    Entry(Vec<u8>),
+    /// An encoded notification intent.
+    Intent(Vec<u8>),
+}
+
 /// The notification log.
-#[derive(Debug)]
 pub struct Nflog {
     entries: RwLock<HashMap<Key, Entry>>,
+    intents: RwLock<HashMap<Key, Intent>>,
     clock: Clock,
     retention: Millis,
     snapshot: Option<PathBuf>,
+    broadcast: RwLock<Option<Broadcast>>,
+    changes: tokio::sync::Notify,
+}
+
+impl std::fmt::Debug for Nflog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Nflog").field("len", &self.len()).finish()
+    }
+}
+
+fn to_pb(e: &Entry) -> MeshEntry {
+    MeshEntry {
+        entry: Some(PbEntry {
+            group_key: e.group_key.as_bytes().to_vec(),
+            receiver: Some(PbReceiver {
+                group_name: e.receiver.group_name.clone(),
+                integration: e.receiver.integration.clone(),
+                idx: e.receiver.idx,
+            }),
+            group_hash: Vec::new(),
+            resolved: e.firing.is_empty(),
+            timestamp: Some(Timestamp::from_millis(e.timestamp)),
+            firing_alerts: e.firing.clone(),
+            resolved_alerts: e.resolved.clone(),
+        }),
+        expires_at: Some(Timestamp::from_millis(e.expires_at)),
+    }
+}
+
+fn from_pb(m: MeshEntry) -> Option<Entry> {
+    let expires_at = ts_millis(&m.expires_at);
+    let e = m.entry?;
+    let r = e.receiver.unwrap_or_default();
+    let mut firing = e.firing_alerts;
+    let mut resolved = e.resolved_alerts;
+    firing.sort_unstable();
+    resolved.sort_unstable();
+    Some(Entry {
+        group_key: String::from_utf8_lossy(&e.group_key).into_owned(),
+        receiver: ReceiverKey {
+            group_name: r.group_name,
+            integration: r.integration,
+            idx: r.idx,
+        },
+        timestamp: ts_millis(&e.timestamp),
+        firing,
+        resolved,
+        expires_at,
+    })
+}
+
+/// Whether `new` replaces `old`: the later notification, ties broken by the encoding (a
+/// total order, so merging is idempotent and commutative).
+fn wins(new: &Entry, old: &Entry) -> bool {
+    match new.timestamp.cmp(&old.timestamp) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => to_pb(new).encode_to_vec() > to_pb(old).encode_to_vec(),
+    }
 }
 
 impl Nflog {
@@ -76,13 +158,37 @@ impl Nflog {
     pub fn new(clock: Clock, retention: Millis, snapshot: Option<PathBuf>) -> Self {
         Nflog {
             entries: RwLock::new(HashMap::new()),
+            intents: RwLock::new(HashMap::new()),
             clock,
             retention,
             snapshot,
+            broadcast: RwLock::new(None),
+            changes: tokio::sync::Notify::new(),
         }
     }
 
-    /// Records a notification at `now`.
+    /// Sets the hook that gossips local changes.
+    pub fn set_broadcast(&self, b: Broadcast) {
+        *self.broadcast.write().unwrap_or_else(|p| p.into_inner()) = Some(b);
+    }
+
+    fn gossip(&self, item: Item) {
+        let b = self
+            .broadcast
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(b) = b {
+            b(item);
+        }
+    }
+
+    /// Resolves when the log changes next (create it before checking the state).
+    pub fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changes.notified()
+    }
+
+    /// Records a notification at `now` and gossips it.
     pub fn log(
         &self,
         receiver: &ReceiverKey,
@@ -101,21 +207,64 @@ impl Nflog {
             resolved,
             expires_at: now + self.retention,
         };
-        self.merge(e);
+        let item = Item::Entry(to_pb(&e).encode_to_vec());
+        if self.merge(e) {
+            self.gossip(item);
+        }
     }
 
-    /// Keeps `e` unless a newer record for the same key is present (idempotent and
-    /// commutative, as gossip needs).
+    /// Keeps `e` unless the record for the same key is newer (idempotent and commutative,
+    /// as gossip needs). Returns whether it changed state.
     pub fn merge(&self, e: Entry) -> bool {
         let mut m = self.entries.write().unwrap_or_else(|p| p.into_inner());
         let key = (e.group_key.clone(), e.receiver.clone());
-        match m.get(&key) {
-            Some(old) if old.timestamp >= e.timestamp => false,
-            _ => {
-                m.insert(key, e);
-                true
-            }
+        if let Some(old) = m.get(&key)
+            && !wins(&e, old)
+        {
+            return false;
         }
+        m.insert(key, e);
+        drop(m);
+        self.changes.notify_waiters();
+        true
+    }
+
+    /// Merges one encoded `MeshEntry` from a peer; expired ones are ignored.
+    pub fn merge_encoded(&self, data: &[u8]) -> Result<bool> {
+        let m =
+            MeshEntry::decode(data).map_err(|e| Error::Cluster(format!("bad nflog entry: {e}")))?;
+        Ok(match from_pb(m) {
+            Some(e) if e.expires_at > self.clock.now() => self.merge(e),
+            _ => false,
+        })
+    }
+
+    /// Every record, length-delimited (the full state a peer pulls).
+    pub fn encode_all(&self) -> Vec<u8> {
+        let msgs: Vec<MeshEntry> = self
+            .entries
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .map(to_pb)
+            .collect();
+        let mut buf = Vec::new();
+        // Writing to a Vec cannot fail.
+        let _ = write_delimited(&mut buf, msgs);
+        buf
+    }
+
+    /// Merges a full state from [`Nflog::encode_all`]; returns how many records changed.
+    pub fn merge_all(&self, data: &[u8]) -> Result<usize> {
+        let msgs: Vec<MeshEntry> = read_delimited(&mut &data[..])
+            .map_err(|e| Error::Cluster(format!("bad nflog state: {e}")))?;
+        let now = self.clock.now();
+        Ok(msgs
+            .into_iter()
+            .filter_map(from_pb)
+            .filter(|e| e.expires_at > now)
+            .map(|e| usize::from(self.merge(e)))
+            .sum())
     }
 
     /// The last record for a group and receiver integration.
@@ -137,13 +286,16 @@ impl Nflog {
         self.len() == 0
     }
 
-    /// Drops expired records; returns how many.
+    /// Drops expired records and finished intents; returns how many records.
     pub fn gc(&self) -> usize {
         let now = self.clock.now();
         let mut m = self.entries.write().unwrap_or_else(|p| p.into_inner());
         let before = m.len();
         m.retain(|_, e| e.expires_at > now);
-        before - m.len()
+        let n = before - m.len();
+        drop(m);
+        self.gc_intents(now);
+        n
     }
 
     /// Writes the snapshot file; returns its size.
@@ -151,30 +303,7 @@ impl Nflog {
         let Some(path) = &self.snapshot else {
             return Ok(0);
         };
-        let msgs: Vec<MeshEntry> = self
-            .entries
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .values()
-            .map(|e| MeshEntry {
-                entry: Some(PbEntry {
-                    group_key: e.group_key.as_bytes().to_vec(),
-                    receiver: Some(PbReceiver {
-                        group_name: e.receiver.group_name.clone(),
-                        integration: e.receiver.integration.clone(),
-                        idx: e.receiver.idx,
-                    }),
-                    group_hash: Vec::new(),
-                    resolved: e.firing.is_empty(),
-                    timestamp: Some(Timestamp::from_millis(e.timestamp)),
-                    firing_alerts: e.firing.clone(),
-                    resolved_alerts: e.resolved.clone(),
-                }),
-                expires_at: Some(Timestamp::from_millis(e.expires_at)),
-            })
-            .collect();
-        let mut buf = Vec::new();
-        write_delimited(&mut buf, msgs).map_err(|e| Error::io(path, e))?;
+        let buf = self.encode_all();
         crate::silence::write_atomic(path, &buf)?;
         Ok(buf.len())
     }
@@ -194,32 +323,12 @@ impl Nflog {
             reason,
         })?;
         let now = self.clock.now();
-        let mut n = 0;
-        for m in msgs {
-            let expires_at = ts_millis(&m.expires_at);
-            let Some(e) = m.entry else { continue };
-            if expires_at <= now {
-                continue;
-            }
-            let r = e.receiver.unwrap_or_default();
-            let mut firing = e.firing_alerts;
-            let mut resolved = e.resolved_alerts;
-            firing.sort_unstable();
-            resolved.sort_unstable();
-            n += usize::from(self.merge(Entry {
-                group_key: String::from_utf8_lossy(&e.group_key).into_owned(),
-                receiver: ReceiverKey {
-                    group_name: r.group_name,
-                    integration: r.integration,
-                    idx: r.idx,
-                },
-                timestamp: ts_millis(&e.timestamp),
-                firing,
-                resolved,
-                expires_at,
-            }));
-        }
-        Ok(n)
+        Ok(msgs
+            .into_iter()
+            .filter_map(from_pb)
+            .filter(|e| e.expires_at > now)
+            .map(|e| usize::from(self.merge(e)))
+            .sum())
     }
 }
 

@@ -6,6 +6,7 @@ pub mod chat;
 pub mod data;
 pub mod email;
 pub mod http;
+mod intent;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod slack;
@@ -69,17 +70,37 @@ impl std::fmt::Debug for Integration {
     }
 }
 
-/// Where this peer stands in the cluster; without clustering always position 0.
-pub trait PeerPosition: Send + Sync + 'static {
+/// This peer in the cluster (see [`crate::cluster`]); without clustering, [`Standalone`].
+pub trait Peer: Send + Sync + 'static {
     /// This peer's position (0 sends first).
     fn position(&self) -> u32;
+
+    /// This peer's name; empty without clustering (then no intents are recorded).
+    fn name(&self) -> &str {
+        ""
+    }
+
+    /// Whether a peer of this name is an active member.
+    fn is_member(&self, _name: &str) -> bool {
+        false
+    }
+
+    /// Resolves once the cluster has settled (at once without clustering).
+    fn wait_settled(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+
+    /// The cluster for `/api/v2/status`.
+    fn status(&self) -> crate::cluster::ClusterStatus {
+        crate::cluster::ClusterStatus::disabled()
+    }
 }
 
 /// A single, unclustered peer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Standalone;
 
-impl PeerPosition for Standalone {
+impl Peer for Standalone {
     fn position(&self) -> u32 {
         0
     }
@@ -99,8 +120,8 @@ pub struct Deps {
     pub metrics: Metrics,
     /// Wall clock.
     pub clock: Clock,
-    /// Cluster position (HA later).
-    pub peer: Arc<dyn PeerPosition>,
+    /// This peer in the cluster.
+    pub peer: Arc<dyn Peer>,
     /// Delay per peer position in the wait stage.
     pub peer_timeout: Duration,
     /// The external URL.
@@ -152,6 +173,8 @@ impl Pipeline {
         let Some(integrations) = self.receivers.get(receiver) else {
             return true;
         };
+        // Settle: a clustered peer waits for the gossip to settle before its first pass.
+        self.deps.peer.wait_settled().await;
         let Some(alerts) = stages::mute(self, ctx, alerts) else {
             return true;
         };

@@ -11,13 +11,14 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, ApiState, ReloadRequest, VersionInfo};
+use crate::cluster::{self, ClusterNode};
 use crate::config::Config;
 use crate::dispatch::{Dispatcher, RouteNode};
 use crate::error::{Error, Result};
 use crate::inhibit::Inhibitor;
 use crate::metrics::Metrics;
 use crate::nflog::Nflog;
-use crate::notify::{Deps, Pipeline, Standalone};
+use crate::notify::{Deps, Peer, Pipeline, Standalone};
 use crate::silence::{Limits, Silences};
 use crate::store::{Marker, Store};
 use crate::time::Clock;
@@ -45,6 +46,8 @@ pub struct Options {
     pub silence_limits: Limits,
     /// `--cluster.peer-timeout` (the wait stage's unit).
     pub peer_timeout: Duration,
+    /// Clustering; `None` when `--cluster.listen-address` is empty.
+    pub cluster: Option<cluster::Options>,
     /// Build information.
     pub version: VersionInfo,
 }
@@ -61,6 +64,8 @@ pub struct Alertmanager {
     inhibitor: Arc<RwLock<Arc<Inhibitor>>>,
     dispatcher: Dispatcher,
     config: Arc<RwLock<Arc<Config>>>,
+    peer: Arc<dyn Peer>,
+    cluster: Option<ClusterNode>,
 }
 
 fn config_hash(text: &str) -> f64 {
@@ -93,6 +98,21 @@ impl Alertmanager {
         let n = silences.load_snapshot()?;
         let m = nflog.load_snapshot()?;
         tracing::info!(silences = n, nflog_entries = m, "Loaded snapshots.");
+        let node = match &opts.cluster {
+            Some(c) => Some(ClusterNode::new(
+                c.clone(),
+                cluster::state::Replicated {
+                    silences: silences.clone(),
+                    nflog: nflog.clone(),
+                },
+                &metrics.registry,
+            )?),
+            None => None,
+        };
+        let peer: Arc<dyn Peer> = match &node {
+            Some(n) => Arc::new(n.handle()),
+            None => Arc::new(Standalone),
+        };
         let store = Arc::new(Store::new(clock.clone()));
         let marker = Arc::new(Marker::default());
         let inhibitor = Arc::new(Inhibitor::new(&cfg.inhibit_rules));
@@ -115,6 +135,8 @@ impl Alertmanager {
             nflog,
             inhibitor: Arc::new(RwLock::new(inhibitor.clone())),
             config: Arc::new(RwLock::new(cfg.clone())),
+            peer,
+            cluster: node,
         };
         let pipeline = am.pipeline(&cfg, inhibitor)?;
         am.dispatcher = Dispatcher::new(
@@ -141,7 +163,7 @@ impl Alertmanager {
             nflog: self.nflog.clone(),
             metrics: self.metrics.clone(),
             clock: self.clock.clone(),
-            peer: Arc::new(Standalone),
+            peer: self.peer.clone(),
             peer_timeout: self.opts.peer_timeout,
             external_url: self.opts.external_url.clone(),
         });
@@ -184,7 +206,7 @@ impl Alertmanager {
     /// Serves on `listener` until `cancel`; snapshots silences and nflog before returning.
     /// `reloads` carries SIGHUP-triggered reload requests from the caller.
     pub async fn run(
-        self,
+        mut self,
         listener: tokio::net::TcpListener,
         mut reloads: mpsc::Receiver<ReloadRequest>,
         cancel: CancellationToken,
@@ -204,6 +226,7 @@ impl Alertmanager {
             ready: ready.clone(),
             reload: tx,
             version: self.opts.version.clone(),
+            peer: self.peer.clone(),
         };
         let app = api::router(state, &self.opts.route_prefix);
         let http_cancel = cancel.clone();
@@ -213,6 +236,11 @@ impl Alertmanager {
                 .await
         });
         let tasks = CancellationToken::new();
+        let gossip = CancellationToken::new();
+        let node = self
+            .cluster
+            .take()
+            .map(|n| tokio::spawn(n.run(gossip.clone())));
         let disp = tokio::spawn(
             self.dispatcher
                 .clone()
@@ -241,6 +269,11 @@ impl Alertmanager {
         tasks.cancel();
         let _ = disp.await;
         let _ = inhib.await;
+        // The cluster stops after the dispatcher, so its last nflog entries are gossiped.
+        gossip.cancel();
+        if let Some(n) = node {
+            let _ = n.await;
+        }
         self.maintenance();
         match server.await {
             Ok(Ok(())) => Ok(()),

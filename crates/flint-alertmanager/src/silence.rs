@@ -5,6 +5,9 @@ mod snapshot;
 
 pub(crate) use snapshot::write_atomic;
 
+/// Called with the encoded `MeshSilence` of every local change, for the cluster to gossip.
+pub type Broadcast = std::sync::Arc<dyn Fn(Vec<u8>) + Send + Sync>;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -191,6 +194,7 @@ pub struct Silences {
     retention: Millis,
     limits: Limits,
     snapshot: Option<PathBuf>,
+    broadcast: RwLock<Option<Broadcast>>,
 }
 
 impl std::fmt::Debug for Silences {
@@ -231,6 +235,34 @@ impl Silences {
             retention,
             limits,
             snapshot,
+            broadcast: RwLock::new(None),
+        }
+    }
+
+    /// Sets the hook that gossips local changes.
+    pub fn set_broadcast(&self, b: Broadcast) {
+        *self.broadcast.write().unwrap_or_else(|p| p.into_inner()) = Some(b);
+    }
+
+    /// Gossips the current state of the silences `ids`.
+    fn broadcast(&self, ids: &[&str]) {
+        let Some(b) = self
+            .broadcast
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+        else {
+            return;
+        };
+        let msgs: Vec<Vec<u8>> = {
+            let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
+            ids.iter()
+                .filter_map(|id| entries.get(*id))
+                .map(snapshot::encode)
+                .collect()
+        };
+        for m in msgs {
+            b(m);
         }
     }
 
@@ -275,6 +307,7 @@ impl Silences {
             );
             drop(entries);
             self.changed();
+            self.broadcast(&[&sil.id]);
             return Ok(sil.id);
         }
         validate(&sil)?;
@@ -303,11 +336,15 @@ impl Silences {
                 expires_at,
             },
         );
-        if let Some(prev) = prev {
+        if let Some(prev) = &prev {
             expire_entry(&mut entries, &prev.id, now, self.retention)?;
         }
         drop(entries);
         self.changed();
+        match &prev {
+            Some(prev) => self.broadcast(&[&sil.id, &prev.id]),
+            None => self.broadcast(&[&sil.id]),
+        }
         Ok(sil.id)
     }
 
@@ -329,6 +366,7 @@ impl Silences {
         expire_entry(&mut entries, id, now, self.retention)?;
         drop(entries);
         self.changed();
+        self.broadcast(&[id]);
         Ok(())
     }
 
@@ -447,23 +485,24 @@ impl Silences {
         c
     }
 
-    /// Merges a silence from a peer or a snapshot: kept unless the local copy was updated
-    /// later (idempotent and commutative, as gossip needs). Returns whether it changed state.
+    /// Merges a silence from a peer or a snapshot: the later update wins, ties broken by
+    /// the encoded message, so merging is idempotent and commutative (as gossip needs).
+    /// Silences already past their retention are ignored. Returns whether it changed state.
     pub fn merge(&self, sil: Silence, expires_at: Millis) -> bool {
+        if expires_at <= self.clock.now() {
+            return false;
+        }
+        let new = Entry {
+            silence: sil,
+            expires_at,
+        };
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
-        if entries
-            .get(&sil.id)
-            .is_some_and(|e| e.silence.updated_at >= sil.updated_at)
+        if let Some(old) = entries.get(&new.silence.id)
+            && !snapshot::wins(&new, old)
         {
             return false;
         }
-        entries.insert(
-            sil.id.clone(),
-            Entry {
-                silence: sil,
-                expires_at,
-            },
-        );
+        entries.insert(new.silence.id.clone(), new);
         drop(entries);
         self.changed();
         true

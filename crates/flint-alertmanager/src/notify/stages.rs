@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{Integration, NotifyCtx, Pipeline, receiver_key};
+use super::{Integration, NotifyCtx, Pipeline, intent, receiver_key};
 use crate::alert::Alert;
 use crate::dispatch::FlushCtx;
 use crate::nflog::Entry;
@@ -19,7 +19,6 @@ pub(super) fn mute(
 ) -> Option<Vec<Arc<Alert>>> {
     let d = &p.deps;
     let now = ctx.now;
-    // Settle: a clustered peer waits for the gossip to settle here (HA, later).
     let alerts: Vec<Arc<Alert>> = alerts
         .into_iter()
         .filter(|a| {
@@ -102,10 +101,15 @@ pub(super) async fn integration(
 ) -> bool {
     let d = &p.deps;
     let f = ctx.flush;
-    // Wait: later peers give the first one time to send and gossip its nflog entry.
+    let key = receiver_key(ctx.receiver, i);
+    // Wait: later peers give the first one time to send and gossip its nflog entry, and
+    // wait for the outcome of a notification another peer has in flight.
     let pos = d.peer.position();
     if pos > 0 {
         tokio::time::sleep(d.peer_timeout * pos).await;
+    }
+    if !intent::wait_for_others(d, &f.group_key, &key, f.deadline).await {
+        return false;
     }
     // Dedup.
     let now = f.now;
@@ -119,7 +123,6 @@ pub(super) async fn integration(
     }
     firing.sort_unstable();
     resolved.sort_unstable();
-    let key = receiver_key(ctx.receiver, i);
     d.metrics.nflog_queries.inc();
     let entry = d.nflog.query(&f.group_key, &key);
     if !needs_update(
@@ -142,8 +145,14 @@ pub(super) async fn integration(
             .cloned()
             .collect()
     };
-    if !to_send.is_empty() && !retry(p, ctx, i, &to_send, f.deadline).await {
-        return false;
+    if !to_send.is_empty() {
+        let mut lease = intent::Lease::take(d, &f.group_key, &key, now);
+        if !retry(p, ctx, i, &to_send, f.deadline, &mut lease).await {
+            if let Some(l) = lease {
+                l.release();
+            }
+            return false;
+        }
     }
     // Record.
     d.nflog.log(&key, &f.group_key, firing, resolved, now);
@@ -156,6 +165,7 @@ async fn retry(
     i: &Integration,
     alerts: &[Arc<Alert>],
     deadline: Instant,
+    lease: &mut Option<intent::Lease<'_>>,
 ) -> bool {
     let m = &p.deps.metrics;
     let label = [i.name];
@@ -167,6 +177,9 @@ async fn retry(
         let start = Instant::now();
         if let Ok(c) = m.notification_requests.with_label_values(&label) {
             c.inc();
+        }
+        if let Some(l) = lease.as_mut() {
+            l.renew();
         }
         let res = i.notifier.notify(ctx, alerts).await;
         if let Ok(h) = m.notification_latency.with_label_values(&label) {
@@ -190,7 +203,10 @@ async fn retry(
             }
             return false;
         }
-        tokio::time::sleep(wait).await;
+        match lease.as_mut() {
+            Some(l) => l.sleep(wait).await,
+            None => tokio::time::sleep(wait).await,
+        }
         backoff = (backoff.mul_f64(1.5)).min(Duration::from_secs(60));
     }
 }

@@ -1,8 +1,10 @@
-//! Silence snapshots in upstream's format: length-delimited `silencepb.MeshSilence`.
+//! Silences in upstream's protobuf format: snapshots (length-delimited
+//! `silencepb.MeshSilence`) and the messages the cluster gossips.
 
 use std::path::Path;
 
 use flint_model::{MatchType, Matcher};
+use prost::Message;
 
 use super::{Entry, Silence, Silences};
 use crate::error::{Error, Result};
@@ -69,13 +71,32 @@ fn from_pb(m: MeshSilence) -> std::result::Result<Entry, String> {
     })
 }
 
+/// One entry as an encoded `MeshSilence`.
+pub(super) fn encode(e: &Entry) -> Vec<u8> {
+    to_pb(e).encode_to_vec()
+}
+
+/// Whether `new` replaces `old` in a merge: the later update, ties broken by the encoding
+/// (a total order, so every peer keeps the same one whatever the order of arrival).
+pub(super) fn wins(new: &Entry, old: &Entry) -> bool {
+    match new.silence.updated_at.cmp(&old.silence.updated_at) {
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Equal => encode(new) > encode(old),
+    }
+}
+
 impl Silences {
-    /// Writes all silences to the snapshot file (atomically: temp file, then rename).
-    /// Returns the number of bytes written.
-    pub fn snapshot(&self) -> Result<usize> {
-        let Some(path) = &self.snapshot else {
-            return Ok(0);
-        };
+    /// Merges one encoded `MeshSilence` (from a peer); returns whether it changed state.
+    pub fn merge_encoded(&self, data: &[u8]) -> Result<bool> {
+        let m =
+            MeshSilence::decode(data).map_err(|e| Error::Cluster(format!("bad silence: {e}")))?;
+        let e = from_pb(m).map_err(|e| Error::Cluster(format!("bad silence: {e}")))?;
+        Ok(self.merge(e.silence, e.expires_at))
+    }
+
+    /// Every silence, length-delimited (the full state a peer pulls).
+    pub fn encode_all(&self) -> Vec<u8> {
         let msgs: Vec<MeshSilence> = self
             .entries
             .read()
@@ -84,7 +105,30 @@ impl Silences {
             .map(to_pb)
             .collect();
         let mut buf = Vec::new();
-        write_delimited(&mut buf, msgs).map_err(|e| Error::io(path, e))?;
+        // Writing to a Vec cannot fail.
+        let _ = write_delimited(&mut buf, msgs);
+        buf
+    }
+
+    /// Merges a full state from [`Silences::encode_all`]; returns how many changed.
+    pub fn merge_all(&self, data: &[u8]) -> Result<usize> {
+        let msgs: Vec<MeshSilence> = read_delimited(&mut &data[..])
+            .map_err(|e| Error::Cluster(format!("bad silences state: {e}")))?;
+        let mut n = 0;
+        for m in msgs {
+            let e = from_pb(m).map_err(|e| Error::Cluster(format!("bad silence: {e}")))?;
+            n += usize::from(self.merge(e.silence, e.expires_at));
+        }
+        Ok(n)
+    }
+
+    /// Writes all silences to the snapshot file (atomically: temp file, then rename).
+    /// Returns the number of bytes written.
+    pub fn snapshot(&self) -> Result<usize> {
+        let Some(path) = &self.snapshot else {
+            return Ok(0);
+        };
+        let buf = self.encode_all();
         write_atomic(path, &buf)?;
         Ok(buf.len())
     }

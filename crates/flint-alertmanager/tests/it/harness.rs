@@ -169,6 +169,7 @@ impl Server {
             maintenance_interval: Duration::from_secs(60),
             silence_limits: Limits::default(),
             peer_timeout: Duration::from_secs(15),
+            cluster: None,
             version: VersionInfo {
                 version: "0.1.0".into(),
                 ..VersionInfo::default()

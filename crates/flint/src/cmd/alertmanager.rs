@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use flint_alertmanager::api::VersionInfo;
+use flint_alertmanager::cluster::Options as ClusterOptions;
 use flint_alertmanager::config::duration::Duration as PromDuration;
 use flint_alertmanager::server::{Alertmanager, Options};
 use flint_alertmanager::silence::Limits;
@@ -58,28 +59,108 @@ pub struct AlertmanagerArgs {
     /// Output format of log messages (logfmt, json).
     #[arg(long = "log.format", default_value = "logfmt")]
     pub log_format: String,
-    /// Listen address for cluster; empty disables clustering (HA is not built yet).
-    #[arg(long = "cluster.listen-address", default_value = "")]
+    /// Listen address for cluster. Set to empty string to disable HA mode.
+    #[arg(long = "cluster.listen-address", default_value = "0.0.0.0:9094")]
     pub cluster_listen_address: String,
-    /// Initial peers (HA is not built yet; accepted and ignored).
+    /// Explicit address to advertise in cluster.
+    #[arg(long = "cluster.advertise-address")]
+    pub cluster_advertise_address: Option<String>,
+    /// Initial peers (may be repeated).
     #[arg(long = "cluster.peer")]
     pub cluster_peer: Vec<String>,
     /// Time to wait between peers to send notifications.
     #[arg(long = "cluster.peer-timeout", default_value = "15s", value_parser = duration)]
     pub peer_timeout: Duration,
+    /// Interval between sending gossip messages. By lowering this value (more frequent)
+    /// gossip messages are propagated across the cluster more quickly at the expense of
+    /// increased bandwidth.
+    #[arg(long = "cluster.gossip-interval", default_value = "200ms", value_parser = duration)]
+    pub gossip_interval: Duration,
+    /// Interval for gossip state syncs. Setting this interval lower (more frequent) will
+    /// increase convergence speeds across larger clusters at the expense of increased
+    /// bandwidth usage.
+    #[arg(long = "cluster.pushpull-interval", default_value = "1m", value_parser = duration)]
+    pub pushpull_interval: Duration,
+    /// Interval between random node probes. Setting this lower (more frequent) will cause
+    /// the cluster to detect failed nodes more quickly at the expense of increased bandwidth
+    /// usage.
+    #[arg(long = "cluster.probe-interval", default_value = "1s", value_parser = duration)]
+    pub probe_interval: Duration,
+    /// Timeout to wait for an ack from a probed node before assuming it is unhealthy.
+    #[arg(long = "cluster.probe-timeout", default_value = "500ms", value_parser = duration)]
+    pub probe_timeout: Duration,
+    /// Timeout for establishing a stream connection with a remote node for a full state
+    /// sync, and for stream read and write operations.
+    #[arg(long = "cluster.tcp-timeout", default_value = "10s", value_parser = duration)]
+    pub tcp_timeout: Duration,
+    /// Maximum time to wait for cluster connections to settle before evaluating
+    /// notifications.
+    #[arg(long = "cluster.settle-timeout", default_value = "1m", value_parser = duration)]
+    pub settle_timeout: Duration,
+    /// Interval between attempting to reconnect to lost peers.
+    #[arg(long = "cluster.reconnect-interval", default_value = "10s", value_parser = duration)]
+    pub reconnect_interval: Duration,
+    /// Length of time to attempt to reconnect to a lost peer.
+    #[arg(long = "cluster.reconnect-timeout", default_value = "6h", value_parser = duration)]
+    pub reconnect_timeout: Duration,
+    /// The cluster label is an optional string to include on each packet and stream. It
+    /// uniquely identifies the cluster and prevents cross-communication issues when sending
+    /// gossip messages.
+    #[arg(long = "cluster.label", default_value = "")]
+    pub cluster_label: String,
+    /// Path to config yaml file that can enable mutual TLS within the gossip protocol.
+    #[arg(long = "cluster.tls-config")]
+    pub cluster_tls_config: Option<PathBuf>,
 }
 
 /// Resolves `:9093`-style addresses (an empty host means every interface).
 fn listen_addr(s: &str) -> anyhow::Result<SocketAddr> {
+    resolve_addr(s, "--web.listen-address")
+}
+
+fn resolve_addr(s: &str, flag: &str) -> anyhow::Result<SocketAddr> {
     let full = if s.starts_with(':') {
         format!("0.0.0.0{s}")
     } else {
         s.to_string()
     };
     full.to_socket_addrs()
-        .with_context(|| format!("invalid --web.listen-address {s:?}"))?
+        .with_context(|| format!("invalid {flag} {s:?}"))?
         .next()
-        .with_context(|| format!("--web.listen-address {s:?} resolves to nothing"))
+        .with_context(|| format!("{flag} {s:?} resolves to nothing"))
+}
+
+/// The cluster options, or `None` when `--cluster.listen-address` is empty.
+fn cluster_options(args: &AlertmanagerArgs) -> anyhow::Result<Option<ClusterOptions>> {
+    if args.cluster_listen_address.is_empty() {
+        return Ok(None);
+    }
+    let listen = resolve_addr(&args.cluster_listen_address, "--cluster.listen-address")?;
+    let advertise = match &args.cluster_advertise_address {
+        Some(a) if !a.is_empty() => Some(resolve_addr(a, "--cluster.advertise-address")?),
+        _ => None,
+    };
+    Ok(Some(ClusterOptions {
+        advertise,
+        peers: args
+            .cluster_peer
+            .iter()
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect(),
+        peer_timeout: args.peer_timeout,
+        gossip_interval: args.gossip_interval,
+        pushpull_interval: args.pushpull_interval,
+        probe_interval: args.probe_interval,
+        probe_timeout: args.probe_timeout,
+        tcp_timeout: args.tcp_timeout,
+        settle_timeout: args.settle_timeout,
+        reconnect_interval: args.reconnect_interval,
+        reconnect_timeout: args.reconnect_timeout,
+        label: args.cluster_label.clone(),
+        tls_config: args.cluster_tls_config.clone(),
+        ..ClusterOptions::new(listen)
+    }))
 }
 
 fn external_url(args: &AlertmanagerArgs, listen: SocketAddr) -> anyhow::Result<(String, String)> {
@@ -107,9 +188,7 @@ fn external_url(args: &AlertmanagerArgs, listen: SocketAddr) -> anyhow::Result<(
 
 /// Runs the Alertmanager until SIGINT/SIGTERM; SIGHUP reloads the config.
 pub fn run(args: &AlertmanagerArgs) -> anyhow::Result<ExitCode> {
-    if !args.cluster_listen_address.is_empty() || !args.cluster_peer.is_empty() {
-        tracing::warn!("Clustering is not built yet; running as a single instance.");
-    }
+    let cluster = cluster_options(args)?;
     let listen = listen_addr(&args.listen_address)?;
     let (external_url, route_prefix) = external_url(args, listen)?;
     let opts = Options {
@@ -126,6 +205,7 @@ pub fn run(args: &AlertmanagerArgs) -> anyhow::Result<ExitCode> {
             max_silence_size_bytes: args.max_silence_size_bytes,
         },
         peer_timeout: args.peer_timeout,
+        cluster,
         version: VersionInfo {
             version: env!("CARGO_PKG_VERSION").into(),
             revision: env!("FLINT_GIT_REVISION").into(),
