@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use flint_model::{Labels, Matcher};
 use flint_rules::alerting::Alert;
@@ -358,7 +359,7 @@ fn group_token(g: &Group) -> String {
 async fn rules(
     State(api): State<AlertingApi>,
     RawQuery(q): RawQuery,
-) -> ApiResult<serde_json::Value> {
+) -> Result<Response, ApiError> {
     let f = Filters::parse(q.as_deref())?;
     let groups = api.rules.as_ref().map(|m| m.groups()).unwrap_or_default();
     let views: Vec<(&Group, Vec<RuleView>)> = groups
@@ -412,21 +413,23 @@ async fn rules(
             last_evaluation: time_opt(g.last_evaluation()),
         });
     }
-    let v = serde_json::to_value(&out)
-        .map_err(|e| ApiError::new(crate::api::ErrorType::Internal, e.to_string()))?;
-    Ok(ApiResponse::ok(v))
+    Ok(ApiResponse::ok(&out).into_response())
 }
 
-async fn alerts(State(api): State<AlertingApi>) -> ApiResult<serde_json::Value> {
+#[derive(Serialize)]
+struct AlertDiscovery<'a> {
+    alerts: Vec<ApiAlert<'a>>,
+}
+
+async fn alerts(State(api): State<AlertingApi>) -> Response {
     let rules = api
         .rules
         .as_ref()
         .map(|m| m.alerting_rules())
         .unwrap_or_default();
     let all: Vec<Alert> = rules.iter().flat_map(|r| r.active_alerts()).collect();
-    let alerts: Vec<ApiAlert<'_>> = all.iter().map(api_alert).collect();
-    let v = serde_json::json!({ "alerts": alerts });
-    Ok(ApiResponse::ok(v))
+    let alerts = all.iter().map(api_alert).collect();
+    ApiResponse::ok(AlertDiscovery { alerts }).into_response()
 }
 
 #[derive(Serialize)]

@@ -7,5 +7,6 @@ pub mod check_metrics;
 pub mod check_rules;
 pub mod not_built;
 pub mod server;
+pub mod server_alerting;
 pub mod test_rules;
 pub mod tsdb;

@@ -1,7 +1,7 @@
 //! `flint server`: the Prometheus drop-in. Flags as Prometheus names them; wiring and the
 //! supervisor only (config → discovery → scrape → TSDB, HTTP), with the shutdown order of
-//! ARCHITECTURE.md: not ready → stop discovery and scraping (staleness markers) → close the
-//! TSDB (WAL synced) → stop HTTP.
+//! ARCHITECTURE.md: not ready → stop discovery and scraping (staleness markers) → stop rules
+//! → flush the notifier → close the TSDB (WAL synced) → stop HTTP.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -109,6 +109,9 @@ pub struct ServerArgs {
     /// Output format of log messages.
     #[arg(long = "log.format", default_value = "logfmt")]
     pub log_format: String,
+    /// Rules and notifier flags.
+    #[command(flatten)]
+    pub alerting: super::server_alerting::AlertingArgs,
 }
 
 impl ServerArgs {
@@ -118,7 +121,7 @@ impl ServerArgs {
             d.map(|d| flint_config::Duration::from(d).to_string())
                 .unwrap_or_else(|| "0s".into())
         };
-        BTreeMap::from([
+        let mut flags = BTreeMap::from([
             ("config.file".into(), self.config_file.display().to_string()),
             ("web.listen-address".into(), self.listen_address.clone()),
             (
@@ -182,7 +185,9 @@ impl ServerArgs {
             ("enable-feature".into(), self.enable_feature.join(",")),
             ("log.level".into(), self.log_level.clone()),
             ("log.format".into(), self.log_format.clone()),
-        ])
+        ]);
+        flags.extend(self.alerting.flags());
+        flags
     }
 }
 
@@ -212,6 +217,7 @@ struct Reloader {
     config: Arc<RwLock<Arc<Config>>>,
     scrape: flint_scrape::Manager,
     discovery: flint_discovery::Manager,
+    alerting: super::server_alerting::Alerting,
     success: Gauge,
     success_time: Gauge,
 }
@@ -245,6 +251,10 @@ impl Reloader {
         let failed = self.discovery.apply_config(&sd);
         if failed > 0 {
             tracing::warn!(failed, "Some service discovery configs failed to start");
+        }
+        if let Err(e) = self.alerting.apply(&cfg).await {
+            self.success.set(0.0);
+            return Err(e);
         }
         if let Ok(mut c) = self.config.write() {
             *c = Arc::new(cfg);
@@ -299,6 +309,17 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     registry.register_collector(flint_client::process::ProcessCollector::new());
     let db = open_db(&args, &registry)?;
     let storage: Arc<dyn Appendable> = Arc::new(db.clone());
+    let external_url = args
+        .external_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let alerting = super::server_alerting::Alerting::new(
+        &args.alerting,
+        flint_promql::Engine::new(flint_promql::EngineOptions::default()),
+        db.clone(),
+        &registry,
+        &external_url,
+    );
 
     let mut sd_opts = ManagerOptions::new(
         "scrape",
@@ -347,6 +368,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         config: Arc::new(RwLock::new(Arc::new(Config::default()))),
         scrape: scrape.clone(),
         discovery: discovery.clone(),
+        alerting: alerting.clone(),
         success,
         success_time,
     };
@@ -364,6 +386,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let sd_task = tokio::spawn(discovery.clone().run(sd_cancel.clone()));
     let scrape_task = tokio::spawn(scrape.clone().run(scrape_cancel.clone(), targets_rx));
     let db_task = tokio::spawn(db.clone().run(db_cancel.clone()));
+    let alerting_tasks = alerting.start();
 
     let ready = Arc::new(AtomicBool::new(false));
     let (reload_tx, mut reload_rx) = mpsc::channel(4);
@@ -387,7 +410,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(address = %listener.local_addr().map_or(addr, |a| a), "Listening");
     let web_task = tokio::spawn(flint_web::serve(
         listener,
-        flint_web::router(state),
+        flint_web::router(state).merge(flint_web::rules_api::routes(alerting.api())),
         web_cancel.clone(),
     ));
     ready.store(true, Ordering::SeqCst);
@@ -405,6 +428,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     scrape_cancel.cancel();
     step("scrape", t, scrape_task).await;
     step("discovery", t, sd_task).await;
+    alerting_tasks.stop(t).await;
     db_cancel.cancel();
     match tokio::time::timeout(t, db_task).await {
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "Closing the storage failed"),
