@@ -31,7 +31,7 @@ pub enum Command {
     #[command(subcommand)]
     Test(TestCommand),
     /// Query a server through the Prometheus HTTP API (like `promtool query`).
-    Query(Passthrough),
+    Query(crate::cmd::query::QueryArgs),
     /// Work with TSDB data directories (like `promtool tsdb`).
     #[command(subcommand)]
     Tsdb(crate::cmd::tsdb::TsdbCommand),

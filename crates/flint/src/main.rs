@@ -56,7 +56,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             &mut std::io::stdout().lock(),
             &mut std::io::stderr().lock(),
         )?,
-        Command::Query(_) => not_built::report("flint query", "issue 5"),
+        Command::Query(args) => cmd::query::run(
+            &args,
+            &mut std::io::stdout().lock(),
+            &mut std::io::stderr().lock(),
+        )?,
         Command::Tsdb(cmd) => cmd::tsdb::run(
             &cmd,
             &mut std::io::stdout().lock(),

@@ -305,6 +305,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let addr = listen_addr(&args.listen_address)?;
+    let engine = flint_promql::Engine::new(super::query_server::engine_options(&args)?);
     let registry = Registry::new();
     registry.register_collector(flint_client::process::ProcessCollector::new());
     let db = open_db(&args, &registry)?;
@@ -315,7 +316,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         .unwrap_or_else(|| format!("http://{addr}"));
     let alerting = super::server_alerting::Alerting::new(
         &args.alerting,
-        flint_promql::Engine::new(flint_promql::EngineOptions::default()),
+        engine.clone(),
         db.clone(),
         &registry,
         &external_url,
@@ -404,13 +405,27 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
             .clone()
             .unwrap_or_else(|| format!("http://{addr}")),
     };
+    if let Err(e) = engine.register_metrics(&registry) {
+        tracing::debug!(error = %e, "engine metrics not registered");
+    }
+    let query_api = super::query_server::api(super::query_server::Wiring {
+        args: &args,
+        engine,
+        db: db.clone(),
+        ready: Arc::clone(&ready),
+        config: Arc::clone(&reloader.config),
+        reload_success: reloader.success.clone(),
+        reload_time: reloader.success_time.clone(),
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {addr}"))?;
     tracing::info!(address = %listener.local_addr().map_or(addr, |a| a), "Listening");
     let web_task = tokio::spawn(flint_web::serve(
         listener,
-        flint_web::router(state).merge(flint_web::rules_api::routes(alerting.api())),
+        flint_web::router(state)
+            .merge(flint_web::query_api::routes(query_api))
+            .merge(flint_web::rules_api::routes(alerting.api())),
         web_cancel.clone(),
     ));
     ready.store(true, Ordering::SeqCst);
