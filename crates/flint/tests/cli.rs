@@ -5,6 +5,8 @@ use std::process::{Command, Output, Stdio};
 
 use flint_testkit::testdata::testdata_path;
 
+#[path = "cli/alerting.rs"]
+mod alerting;
 #[path = "cli/tsdb.rs"]
 mod tsdb;
 

@@ -1,0 +1,272 @@
+//! Interop: `flint server` fires rules and the alerts arrive at Debian's
+//! `prometheus-alertmanager` and at `flint alertmanager` (checked with `amtool`); the
+//! node-exporter rule file evaluates against a real `prometheus-node-exporter`.
+
+use std::io::{Read, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use flint_testkit::find_program;
+
+/// A child process killed when dropped.
+struct Proc(Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn spawn(program: &Path, args: &[String], log: &Path) -> Proc {
+    let out = std::fs::File::create(log).expect("log file");
+    let err = out.try_clone().expect("log file");
+    Proc(
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn"),
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// The body of `GET http://127.0.0.1:<port><path>`, if it answered.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).ok()?;
+    let (head, body) = resp.split_once("\r\n\r\n")?;
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return Some(dechunk(body));
+    }
+    Some(body.to_string())
+}
+
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        body = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// Polls `f` until it returns something, failing after `secs` with the logs.
+fn wait_for<T>(secs: u64, what: &str, logs: &[&Path], mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() > deadline {
+            let logs: Vec<String> = logs
+                .iter()
+                .map(|p| {
+                    format!(
+                        "--- {}\n{}",
+                        p.display(),
+                        std::fs::read_to_string(p).unwrap_or_default()
+                    )
+                })
+                .collect();
+            panic!("timed out waiting for {what}\n{}", logs.join("\n"));
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn amtool_alerts(amtool: &Path, port: u16) -> Option<serde_json::Value> {
+    let out = Command::new(amtool)
+        .args([
+            "alert",
+            "query",
+            "-o",
+            "json",
+            &format!("--alertmanager.url=http://127.0.0.1:{port}"),
+        ])
+        .output()
+        .ok()?;
+    serde_json::from_slice(&out.stdout).ok()
+}
+
+const AM_CONFIG: &str =
+    "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n";
+
+fn flint_server(dir: &Path, port: u16, config: &str) -> Proc {
+    std::fs::write(dir.join("prometheus.yml"), config).expect("config");
+    let args = vec![
+        "server".to_string(),
+        format!("--config.file={}", dir.join("prometheus.yml").display()),
+        format!("--storage.tsdb.path={}", dir.join("data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+    ];
+    spawn(
+        env!("CARGO_BIN_EXE_flint").as_ref(),
+        &args,
+        &dir.join("flint.log"),
+    )
+}
+
+#[test]
+fn alerts_reach_prometheus_alertmanager_and_flint_alertmanager() {
+    let (Some(am_bin), Some(amtool)) = (
+        find_program("prometheus-alertmanager"),
+        find_program("amtool"),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(d.join("am.yml"), AM_CONFIG).expect("am config");
+    let (real, ours, prom) = (free_port(), free_port(), free_port());
+    let am_args = |port: u16, data: &str| {
+        vec![
+            format!("--config.file={}", d.join("am.yml").display()),
+            format!("--storage.path={}", d.join(data).display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--cluster.listen-address=".to_string(),
+        ]
+    };
+    let _real = spawn(&am_bin, &am_args(real, "am-real"), &d.join("am-real.log"));
+    let mut flint_am_args = vec!["alertmanager".to_string()];
+    flint_am_args.extend(am_args(ours, "am-flint"));
+    let _ours = spawn(
+        env!("CARGO_BIN_EXE_flint").as_ref(),
+        &flint_am_args,
+        &d.join("am-flint.log"),
+    );
+    std::fs::write(
+        d.join("rules.yml"),
+        "groups:\n- name: interop\n  rules:\n  - alert: FlintInterop\n    expr: vector(1)\n    labels: {severity: page}\n    annotations: {summary: 'value is {{ $value }}'}\n",
+    )
+    .expect("rules");
+    let _server = flint_server(
+        d,
+        prom,
+        &format!(
+            "global:\n  evaluation_interval: 1s\n  external_labels: {{replica: interop}}\nrule_files: [rules.yml]\nalerting:\n  alertmanagers:\n  - static_configs: [{{targets: ['127.0.0.1:{real}', '127.0.0.1:{ours}']}}]\n"
+        ),
+    );
+    let logs = [
+        d.join("flint.log"),
+        d.join("am-real.log"),
+        d.join("am-flint.log"),
+    ];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    for (port, who) in [
+        (real, "prometheus-alertmanager"),
+        (ours, "flint alertmanager"),
+    ] {
+        let alerts = wait_for(25, &format!("the alert at {who}"), &logs, || {
+            amtool_alerts(&amtool, port).filter(|v| {
+                v.as_array()
+                    .is_some_and(|a| a.iter().any(|x| x["labels"]["alertname"] == "FlintInterop"))
+            })
+        });
+        let a = &alerts[0];
+        assert_eq!(
+            a["labels"]["replica"], "interop",
+            "{who}: external labels added"
+        );
+        assert_eq!(a["labels"]["severity"], "page", "{who}");
+        assert_eq!(a["annotations"]["summary"], "value is 1", "{who}");
+        assert!(
+            a["generatorURL"]
+                .as_str()
+                .is_some_and(|u| u.contains("/graph?g0.expr=vector%281%29")),
+            "{who}: {a}"
+        );
+    }
+    let ams = http_get(prom, "/api/v1/alertmanagers").unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&ams).expect("json");
+    assert_eq!(
+        v["data"]["activeAlertmanagers"].as_array().map(Vec::len),
+        Some(2),
+        "{v}"
+    );
+    let metrics = http_get(prom, "/metrics").unwrap_or_default();
+    assert!(
+        metrics.contains(&format!("prometheus_notifications_sent_total{{alertmanager=\"http://127.0.0.1:{real}/api/v2/alerts\"}}")),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn node_exporter_rules_evaluate_against_a_real_exporter() {
+    let Some(exporter) = find_program("prometheus-node-exporter") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (node, prom) = (free_port(), free_port());
+    let _exporter = spawn(
+        &exporter,
+        &[format!("--web.listen-address=127.0.0.1:{node}")],
+        &d.join("node.log"),
+    );
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cli/node-exporter-rules.yml");
+    let _server = flint_server(
+        d,
+        prom,
+        &format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: ['{}']\nscrape_configs:\n- job_name: node\n  static_configs: [{{targets: ['127.0.0.1:{node}']}}]\n",
+            rules.display()
+        ),
+    );
+    let logs = [d.join("flint.log"), d.join("node.log")];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    let alert = wait_for(25, "NodeExporterScraped firing", &logs, || {
+        let body = http_get(prom, "/api/v1/alerts")?;
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        v["data"]["alerts"]
+            .as_array()?
+            .iter()
+            .find(|a| a["labels"]["alertname"] == "NodeExporterScraped" && a["state"] == "firing")
+            .cloned()
+    });
+    let summary = alert["annotations"]["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.starts_with(&format!("Node exporter 127.0.0.1:{node} is scraped; load ")),
+        "{summary}"
+    );
+    // Every rule evaluates cleanly once the rate has two samples.
+    wait_for(25, "every rule healthy with results", &logs, || {
+        let body = http_get(prom, "/api/v1/rules")?;
+        let v: serde_json::Value = serde_json::from_str(&body).ok()?;
+        let groups = v["data"]["groups"].as_array()?;
+        let rules: Vec<&serde_json::Value> = groups
+            .iter()
+            .flat_map(|g| g["rules"].as_array().into_iter().flatten())
+            .collect();
+        (rules.len() == 10 && rules.iter().all(|r| r["health"] == "ok")).then_some(())
+    });
+    let metrics = http_get(prom, "/metrics").unwrap_or_default();
+    assert!(
+        metrics.contains("prometheus_rule_group_rules{rule_group="),
+        "{metrics}"
+    );
+}
