@@ -456,4 +456,6 @@ fn is_self(c: &Cluster, addr: SocketAddr) -> bool {
 }
 
 #[cfg(test)]
+mod props;
+#[cfg(test)]
 mod tests;

@@ -129,12 +129,14 @@ async fn peers_meet_gossip_changes_and_order_by_name() {
     assert_eq!(a.cluster.status().peers.len(), 3);
     assert_eq!(a.cluster.status().status, "ready");
     // A silence set on B reaches A and C; expiring it too.
+    let t = std::time::Instant::now();
     let id = b.silences.set(silence("small")).expect("set");
     assert!(
         eventually(5, || a.silences.get(&id).is_some()
             && c.silences.get(&id).is_some())
         .await
     );
+    eprintln!("silence gossiped to all in {:?}", t.elapsed());
     b.silences.expire(&id).expect("expire");
     let now = || Clock::system().now();
     assert!(

@@ -81,10 +81,17 @@ async fn hook(
 impl Recorder {
     /// Starts on a free port.
     pub async fn start() -> Recorder {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        Recorder::start_on("127.0.0.1:0").await
+    }
+
+    /// Starts on `addr` (`url` names it; with an unspecified IP, 127.0.0.1).
+    pub async fn start_on(addr: &str) -> Recorder {
+        let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+        let mut local = listener.local_addr().expect("addr");
+        if local.ip().is_unspecified() {
+            local.set_ip([127, 0, 0, 1].into());
+        }
+        let url = format!("http://{local}");
         let r = Recorder {
             state: Arc::default(),
             start: Instant::now(),

@@ -4,6 +4,7 @@
 mod amtool;
 mod api;
 mod behaviour;
+mod cluster;
 mod harness;
 mod integrations;
 mod prometheus;
