@@ -12,10 +12,13 @@
 //!   for vanished series, vanished targets and shutdown.
 #![deny(missing_docs)]
 
+pub mod append;
+pub mod body;
 pub mod cache;
 pub mod error;
 pub mod fetch;
 pub mod manager;
+pub mod meta;
 pub mod metrics;
 pub mod pool;
 pub mod report;

@@ -21,6 +21,8 @@ pub struct ScrapeMetrics {
     pub duplicate: Counter,
     /// `prometheus_target_scrapes_sample_out_of_bounds_total`.
     pub out_of_bounds: Counter,
+    /// `prometheus_target_scrapes_exemplar_out_of_order_total`.
+    pub exemplar_out_of_order: Counter,
     /// `prometheus_target_scrape_pool_targets{scrape_job}`.
     pub pool_targets: LabelVec<Gauge>,
     /// `prometheus_target_scrape_pools_total`.
@@ -49,6 +51,7 @@ impl ScrapeMetrics {
             out_of_order: Counter::default(),
             duplicate: Counter::default(),
             out_of_bounds: Counter::default(),
+            exemplar_out_of_order: Counter::default(),
             pool_targets: LabelVec::new(["scrape_job"])
                 .unwrap_or_else(|_| unreachable!("constant label name")),
             pools: Counter::default(),
@@ -63,6 +66,7 @@ impl ScrapeMetrics {
             registry.register("prometheus_target_scrapes_sample_out_of_order", "Total number of samples rejected due to not being out of the expected order.", m.out_of_order.clone()),
             registry.register("prometheus_target_scrapes_sample_duplicate_timestamp", "Total number of samples rejected due to duplicate timestamps but different values.", m.duplicate.clone()),
             registry.register("prometheus_target_scrapes_sample_out_of_bounds", "Total number of samples rejected due to timestamp falling outside of the time bounds.", m.out_of_bounds.clone()),
+            registry.register("prometheus_target_scrapes_exemplar_out_of_order", "Total number of exemplar rejected due to not being out of the expected order.", m.exemplar_out_of_order.clone()),
             registry.register("prometheus_target_scrape_pool_targets", "Current number of targets in this scrape pool.", m.pool_targets.clone()),
             registry.register("prometheus_target_scrape_pools", "Total number of scrape pool creation attempts.", m.pools.clone()),
             registry.register("prometheus_target_scrape_pool_reloads", "Total number of scrape pool reloads.", m.reloads.clone()),

@@ -6,17 +6,17 @@ use std::time::{Duration, SystemTime};
 
 use flint_config::ScrapeConfig;
 use flint_discovery::client::HttpClient;
-use flint_expfmt::{Entry, Format, OpenMetricsParser, TextParser, Validation};
-use flint_model::{Labels, LabelsBuilder, Relabeler, STALE_NAN};
-use flint_storage::{AppendError, Appendable, Appender, SeriesRef};
+use flint_expfmt::Format;
+use flint_model::{Labels, LabelsBuilder, STALE_NAN};
+use flint_storage::{Appendable, SeriesRef};
 use tokio_util::sync::CancellationToken;
 
-use crate::cache::{Cache, Entry as CacheEntry};
+use crate::append::Ingester;
 use crate::error::{Error, Result};
 use crate::fetch::fetch;
 use crate::metrics::ScrapeMetrics;
 use crate::report::{self, Stats};
-use crate::target::{Health, MetricMeta, Target};
+use crate::target::{Health, Target};
 
 /// What every loop of a pool shares.
 pub struct LoopContext {
@@ -56,11 +56,8 @@ fn now_ms(t: SystemTime) -> i64 {
 pub struct ScrapeLoop {
     target: Arc<Target>,
     ctx: Arc<LoopContext>,
-    cache: Cache,
-    relabeler: Relabeler,
-    metric_relabel: Vec<flint_model::RelabelConfig>,
+    ingest: Ingester,
     report_refs: Vec<(Labels, Option<SeriesRef>)>,
-    key: Vec<u8>,
 }
 
 impl std::fmt::Debug for ScrapeLoop {
@@ -93,13 +90,14 @@ impl ScrapeLoop {
             })
             .collect();
         ScrapeLoop {
-            relabeler: crate::target::relabeler(&ctx.cfg),
-            metric_relabel: ctx.cfg.metric_relabel(),
+            ingest: Ingester::new(
+                Arc::clone(&target),
+                Arc::clone(&ctx.cfg),
+                ctx.metrics.clone(),
+            ),
             target,
             ctx,
-            cache: Cache::default(),
             report_refs,
-            key: Vec::new(),
         }
     }
 
@@ -206,7 +204,7 @@ impl ScrapeLoop {
             }
         };
         let duration = clock.elapsed();
-        self.write_report(ts, duration, &stats, err.is_none());
+        self.write_report(ts, duration, &stats, err.as_ref());
         if let Ok(mut h) = self.target.health.lock() {
             h.last_scrape = Some(started);
             h.last_scrape_duration = duration;
@@ -236,213 +234,26 @@ impl ScrapeLoop {
         }
     }
 
-    /// Parses `body` and appends it in one batch with staleness markers for vanished
-    /// series; on any error the batch is rolled back.
+    /// Parses `body` and appends it in one batch (see [`Ingester::append_body`]).
     fn append_body(&mut self, body: &[u8], content_type: &str, ts: i64) -> Result<Stats> {
         let format = if body.is_empty() {
             Format::Text
         } else {
             self.format_for(content_type)?
         };
-        let converted;
-        let (format, body) = if format == Format::Protobuf {
-            let fams = flint_expfmt::protobuf::parse_families(body)
-                .map_err(|e| Error::Parse(e.to_string()))?;
-            let mut out = Vec::new();
-            flint_expfmt::family::encode_families(
-                &fams,
-                flint_expfmt::encode::encoder_for(Format::Text, &mut out).as_mut(),
-            );
-            converted = out;
-            (Format::Text, converted.as_slice())
-        } else {
-            (format, body)
-        };
         let storage = Arc::clone(&self.ctx.storage);
-        let mut app = storage.appender();
-        self.cache.begin();
-        match self.append_entries(app.as_mut(), format, body, ts) {
-            Ok(stats) => {
-                self.append_stale(app.as_mut(), ts);
-                app.commit().map_err(|e| Error::Storage(e.to_string()))?;
-                self.cache.finish();
-                Ok(stats)
-            }
-            Err(e) => {
-                let _ = app.rollback();
-                // Nothing of this attempt counts: the last successful scrape stays the
-                // reference for staleness.
-                Err(e)
-            }
-        }
+        self.ingest.append_body(storage.as_ref(), body, format, ts)
     }
 
-    fn append_entries(
-        &mut self,
-        app: &mut dyn Appender,
-        format: Format,
-        body: &[u8],
-        ts: i64,
-    ) -> Result<Stats> {
-        let mut stats = Stats::default();
-        let mut meta: Vec<MetricMeta> = Vec::new();
-        let mut on_entry = |this: &mut Self, e: Entry<'_>, stats: &mut Stats| -> Result<()> {
-            match e {
-                Entry::Sample(s) => this.append_sample(app, &s, ts, stats),
-                Entry::Help { name, help } => {
-                    meta_entry(&mut meta, &name).help = help.into_owned();
-                    Ok(())
-                }
-                Entry::Type { name, metric_type } => {
-                    meta_entry(&mut meta, &name).metric_type =
-                        metric_type.as_prometheus_str().to_string();
-                    Ok(())
-                }
-                Entry::Unit { name, unit } => {
-                    meta_entry(&mut meta, &name).unit = unit.into_owned();
-                    Ok(())
-                }
-                Entry::Comment(_) | Entry::Eof => Ok(()),
-            }
-        };
-        match format {
-            Format::OpenMetrics => {
-                for e in OpenMetricsParser::with_validation(body, Validation::Lenient) {
-                    on_entry(
-                        self,
-                        e.map_err(|e| Error::Parse(e.to_string()))?,
-                        &mut stats,
-                    )?;
-                }
-            }
-            _ => {
-                for e in TextParser::new(body) {
-                    on_entry(
-                        self,
-                        e.map_err(|e| Error::Parse(e.to_string()))?,
-                        &mut stats,
-                    )?;
-                }
-            }
-        }
-        let limit = self.ctx.cfg.sample_limit;
-        if limit > 0 && stats.post_relabel > limit {
-            return Err(Error::SampleLimit);
-        }
-        if !body.is_empty()
-            && let Ok(mut m) = self.target.metadata.lock()
-        {
-            *m = meta;
-        }
-        Ok(stats)
-    }
-
-    fn append_sample(
-        &mut self,
-        app: &mut dyn Appender,
-        s: &flint_expfmt::Sample<'_>,
-        ts: i64,
-        stats: &mut Stats,
-    ) -> Result<()> {
-        stats.scraped += 1;
-        self.key.clear();
-        self.key.extend_from_slice(s.name.as_bytes());
-        self.key.push(0xff);
-        self.key.extend_from_slice(s.labels.as_raw().as_bytes());
-        let iter = self.cache.iter;
-        let explicit = s.timestamp.is_some();
-        let t = match s.timestamp {
-            Some(st) if self.ctx.cfg.honor_timestamps => st,
-            _ => ts,
-        };
-        let key = crate::cache::key(&self.key);
-        let entry = match self.cache.get_mut(key) {
-            Some(e) => e,
-            None => {
-                let labels = series_labels(
-                    &mut self.relabeler,
-                    &self.metric_relabel,
-                    &self.target,
-                    &self.ctx.cfg,
-                    s,
-                )?;
-                stats.added += 1;
-                self.cache.insert(key, CacheEntry::new(labels, explicit))
-            }
-        };
-        if entry.seen == iter {
-            // A duplicate series within one body: upstream counts and drops it.
-            return Ok(());
-        }
-        entry.seen = iter;
-        entry.explicit_ts = explicit;
-        if !entry.kept {
-            return Ok(());
-        }
-        stats.post_relabel += 1;
-        let empty = Labels::empty();
-        let labels = entry.labels.as_ref().unwrap_or(&empty);
-        match app.append(entry.series, labels, t, s.value) {
-            Ok(r) => {
-                // From now on the reference is enough; should the storage ever forget the
-                // series, the labels are rebuilt from the sample. Holding them would cost
-                // more memory than the rest of the cache.
-                entry.labels = None;
-                entry.series = Some(r);
-            }
-            Err(AppendError::UnknownSeries(_)) => {
-                let labels = match entry.labels.take() {
-                    Some(l) => Some(l),
-                    None => series_labels(
-                        &mut self.relabeler,
-                        &self.metric_relabel,
-                        &self.target,
-                        &self.ctx.cfg,
-                        s,
-                    )?,
-                };
-                if let Some(l) = labels {
-                    entry.series = app.append(None, &l, t, s.value).ok();
-                    entry.labels = Some(l);
-                }
-            }
-            Err(e) => count_append_error(&self.ctx.metrics, &e)?,
-        }
-        Ok(())
-    }
-
-    /// Appends a staleness marker, by reference when known. A series the storage no
-    /// longer knows has nothing left to mark.
-    fn append_marker(
-        app: &mut dyn Appender,
-        series: Option<SeriesRef>,
-        labels: Option<&Labels>,
-        ts: i64,
-    ) {
-        let empty = Labels::empty();
-        if let Some(r) = series
-            && app
-                .append(Some(r), labels.unwrap_or(&empty), ts, STALE_NAN)
-                .is_ok()
-        {
-            return;
-        }
-        if let Some(l) = labels {
-            let _ = app.append(None, l, ts, STALE_NAN);
-        }
-    }
-
-    fn append_stale(&mut self, app: &mut dyn Appender, ts: i64) {
-        let track = self.ctx.cfg.track_timestamps_staleness;
-        for e in self.cache.stale().filter(|e| track || !e.explicit_ts) {
-            Self::append_marker(app, e.series, e.labels.as_ref(), ts);
-        }
-    }
-
-    fn write_report(&mut self, ts: i64, duration: Duration, stats: &Stats, up: bool) {
+    fn write_report(&mut self, ts: i64, duration: Duration, stats: &Stats, err: Option<&Error>) {
         let cfg = &self.ctx.cfg;
+        // A body over the limit reports -1, as upstream.
+        let body_size = match err {
+            Some(Error::BodySizeLimit) => -1.0,
+            _ => stats.body_size as f64,
+        };
         let mut values = vec![
-            if up { 1.0 } else { 0.0 },
+            if err.is_none() { 1.0 } else { 0.0 },
             duration.as_secs_f64(),
             stats.scraped as f64,
             stats.post_relabel as f64,
@@ -452,7 +263,7 @@ impl ScrapeLoop {
             values.extend([
                 self.target.timeout.as_secs_f64(),
                 cfg.sample_limit as f64,
-                stats.body_size as f64,
+                body_size,
             ]);
         }
         self.append_report(ts, &values);
@@ -462,9 +273,17 @@ impl ScrapeLoop {
         let storage = Arc::clone(&self.ctx.storage);
         let mut app = storage.appender();
         for ((labels, series), v) in self.report_refs.iter_mut().zip(values) {
+            let known = series.is_some();
             match app.append(*series, labels, ts, *v) {
                 Ok(r) => *series = Some(r),
                 Err(_) => *series = app.append(None, labels, ts, *v).ok(),
+            }
+            // The storage hears of a report series' metadata when the series appears.
+            if !known
+                && let Some(r) = *series
+                && let Some(m) = labels.metric_name().and_then(report::metadata)
+            {
+                let _ = app.update_metadata(Some(r), labels, &m);
             }
         }
         if let Err(e) = app.commit() {
@@ -476,9 +295,7 @@ impl ScrapeLoop {
     fn write_end_staleness(&mut self, ts: i64) {
         let storage = Arc::clone(&self.ctx.storage);
         let mut app = storage.appender();
-        for e in self.cache.current() {
-            Self::append_marker(app.as_mut(), e.series, e.labels.as_ref(), ts);
-        }
+        self.ingest.mark_all_stale(app.as_mut(), ts);
         let n = if self.ctx.cfg.extra_metrics() { 8 } else { 5 };
         for (labels, series) in self.report_refs.iter().take(n) {
             let _ = app.append(*series, labels, ts, STALE_NAN);
@@ -490,111 +307,6 @@ impl ScrapeLoop {
 
     /// Series currently cached (for tests and diagnostics).
     pub fn cached_series(&self) -> usize {
-        self.cache.len()
+        self.ingest.cached_series()
     }
-}
-
-/// Labels of a new series: target labels merged (`honor_labels`), metric relabeling,
-/// limits. `None` when relabeling drops it.
-fn series_labels(
-    relabeler: &mut Relabeler,
-    metric_relabel: &[flint_model::RelabelConfig],
-    target: &Target,
-    cfg: &ScrapeConfig,
-    s: &flint_expfmt::Sample<'_>,
-) -> Result<Option<Labels>> {
-    let scraped = Labels::from_pairs(
-        std::iter::once(("__name__".to_string(), s.name.to_string())).chain(
-            s.labels
-                .iter()
-                .map(|(n, v)| (n.into_owned(), v.into_owned())),
-        ),
-    );
-    let mut b = LabelsBuilder::new(scraped.clone());
-    let honor = cfg.honor_labels;
-    for l in target.labels.iter() {
-        match scraped.get(&l.name) {
-            Some(v) if !v.is_empty() && honor => {}
-            Some(v) if !v.is_empty() => {
-                let mut name = format!("exported_{}", l.name);
-                while scraped.contains(&name) {
-                    name = format!("exported_{name}");
-                }
-                b.set(name, v);
-                b.set(l.name.clone(), l.value.clone());
-            }
-            _ => {
-                b.set(l.name.clone(), l.value.clone());
-            }
-        }
-    }
-    let merged = b.build();
-    let Some(out) = relabeler.process(&merged, metric_relabel) else {
-        return Ok(None);
-    };
-    check_limits(cfg, &out)?;
-    Ok(Some(out))
-}
-
-fn check_limits(cfg: &ScrapeConfig, l: &Labels) -> Result<()> {
-    let metric: String = l.metric_name().unwrap_or("").chars().take(50).collect();
-    if cfg.label_limit > 0 && l.len() as u64 > cfg.label_limit {
-        return Err(Error::LabelLimit(format!(
-            "label_limit exceeded (metric: {metric}, number of labels: {}, limit: {})",
-            l.len(),
-            cfg.label_limit
-        )));
-    }
-    for lb in l.iter() {
-        if cfg.label_name_length_limit > 0 && lb.name.len() as u64 > cfg.label_name_length_limit {
-            return Err(Error::LabelLimit(format!(
-                "label_name_length_limit exceeded (metric: {metric}, label name: {}, length: {}, limit: {})",
-                lb.name,
-                lb.name.len(),
-                cfg.label_name_length_limit
-            )));
-        }
-        if cfg.label_value_length_limit > 0 && lb.value.len() as u64 > cfg.label_value_length_limit
-        {
-            return Err(Error::LabelLimit(format!(
-                "label_value_length_limit exceeded (metric: {metric}, label name: {}, value: {:?}, length: {}, limit: {})",
-                lb.name,
-                lb.value,
-                lb.value.len(),
-                cfg.label_value_length_limit
-            )));
-        }
-    }
-    Ok(())
-}
-
-fn meta_entry<'a>(meta: &'a mut Vec<MetricMeta>, name: &str) -> &'a mut MetricMeta {
-    // HELP, TYPE and UNIT of a family come together: look at the last entry first.
-    if let Some(i) = meta
-        .last()
-        .filter(|m| m.metric == name)
-        .map(|_| meta.len() - 1)
-        .or_else(|| meta.iter().position(|m| m.metric == name))
-    {
-        return &mut meta[i];
-    }
-    meta.push(MetricMeta {
-        metric: name.to_string(),
-        metric_type: "unknown".into(),
-        help: String::new(),
-        unit: String::new(),
-    });
-    let last = meta.len() - 1;
-    &mut meta[last]
-}
-
-fn count_append_error(m: &ScrapeMetrics, e: &AppendError) -> Result<()> {
-    match e {
-        AppendError::OutOfOrder => m.out_of_order.inc(),
-        AppendError::DuplicateTimestamp => m.duplicate.inc(),
-        AppendError::OutOfBounds | AppendError::TooOld => m.out_of_bounds.inc(),
-        AppendError::Storage(s) => return Err(Error::Storage(s.to_string())),
-        _ => {}
-    }
-    Ok(())
 }

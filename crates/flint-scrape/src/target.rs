@@ -1,6 +1,6 @@
 //! Targets: labels from discovery and target relabeling, the scrape URL, and health.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use flint_config::ScrapeConfig;
@@ -71,7 +71,7 @@ impl Default for TargetHealth {
 pub struct MetricMeta {
     /// Family name.
     pub metric: String,
-    /// Prometheus type name (`counter`, `gauge`, …, `unknown`).
+    /// Type name as the API shows it (`counter`, `gauge`, `gaugehistogram`, …, `unknown`).
     pub metric_type: String,
     /// Help text.
     pub help: String,
@@ -98,8 +98,8 @@ pub struct Target {
     pub hash: u64,
     /// Health, updated by the loop.
     pub health: Mutex<TargetHealth>,
-    /// Metadata of the scraped families.
-    pub metadata: Mutex<Vec<MetricMeta>>,
+    /// Metadata of the scraped families (replaced when it changes).
+    pub metadata: Mutex<Arc<Vec<MetricMeta>>>,
 }
 
 impl Target {
@@ -108,9 +108,19 @@ impl Target {
         self.health.lock().map(|h| h.clone()).unwrap_or_default()
     }
 
-    /// A snapshot of the metadata.
-    pub fn metadata(&self) -> Vec<MetricMeta> {
-        self.metadata.lock().map(|m| m.clone()).unwrap_or_default()
+    /// The metadata of the families the last successful scrape listed.
+    pub fn metadata(&self) -> Arc<Vec<MetricMeta>> {
+        self.metadata
+            .lock()
+            .map(|m| Arc::clone(&m))
+            .unwrap_or_default()
+    }
+
+    /// Publishes new metadata.
+    pub fn set_metadata(&self, list: Vec<MetricMeta>) {
+        if let Ok(mut m) = self.metadata.lock() {
+            *m = Arc::new(list);
+        }
     }
 }
 
@@ -218,7 +228,7 @@ pub fn populate(
         timeout,
         hash,
         health: Mutex::new(TargetHealth::default()),
-        metadata: Mutex::new(Vec::new()),
+        metadata: Mutex::new(Arc::new(Vec::new())),
     })
 }
 

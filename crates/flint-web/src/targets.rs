@@ -176,7 +176,7 @@ async fn targets_metadata(
             if !matches(&t.labels, &ms) {
                 continue;
             }
-            for m in t.metadata() {
+            for m in t.metadata().iter() {
                 if q.metric.as_ref().is_some_and(|want| want != &m.metric) {
                     continue;
                 }
@@ -185,10 +185,10 @@ async fn targets_metadata(
                 }
                 out.push(TargetMetadata {
                     target: label_map(&t.labels),
-                    metric: m.metric,
-                    metric_type: m.metric_type,
-                    help: m.help,
-                    unit: m.unit,
+                    metric: m.metric.clone(),
+                    metric_type: m.metric_type.clone(),
+                    help: m.help.clone(),
+                    unit: m.unit.clone(),
                 });
             }
         }
@@ -220,16 +220,16 @@ async fn metadata(
     let mut out: BTreeMap<String, Vec<Meta>> = BTreeMap::new();
     for jt in s.scrape.targets().await {
         for t in &jt.active {
-            for m in t.metadata() {
+            for m in t.metadata().iter() {
                 if q.metric.as_ref().is_some_and(|want| want != &m.metric) {
                     continue;
                 }
                 let entry = Meta {
-                    metric_type: m.metric_type,
-                    help: m.help,
-                    unit: m.unit,
+                    metric_type: m.metric_type.clone(),
+                    help: m.help.clone(),
+                    unit: m.unit.clone(),
                 };
-                let list = out.entry(m.metric).or_default();
+                let list = out.entry(m.metric.clone()).or_default();
                 if !list.contains(&entry) && per_metric.is_none_or(|p| list.len() < p) {
                     list.push(entry);
                 }

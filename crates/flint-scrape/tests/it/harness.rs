@@ -13,14 +13,29 @@ use flint_scrape::scrape_loop::{LoopContext, ScrapeLoop};
 use flint_scrape::target::{Populated, Target, populate, relabeler};
 use flint_storage::{AppendError, Appendable, Appender, HistogramSample, SeriesRef};
 
-/// Committed samples: (labels, t, v).
+/// Committed samples: (labels, t, v); the second field makes references unknown; the third
+/// holds what else was committed.
 #[derive(Debug, Default, Clone)]
 pub struct Recorder(
     pub Arc<Mutex<Vec<(Labels, i64, f64)>>>,
     pub Arc<std::sync::atomic::AtomicBool>,
+    pub Arc<Mutex<Extras>>,
 );
 
+/// Committed histograms, exemplars and metadata updates.
+#[derive(Debug, Default, Clone)]
+pub struct Extras {
+    pub histograms: Vec<(Labels, i64, String)>,
+    pub exemplars: Vec<(Labels, Exemplar)>,
+    pub metadata: Vec<(Labels, Metadata)>,
+}
+
 impl Recorder {
+    /// Takes the histograms, exemplars and metadata committed so far.
+    pub fn take_extras(&self) -> Extras {
+        std::mem::take(&mut *self.2.lock().unwrap())
+    }
+
     /// From now on, answer every append by reference with "unknown series".
     pub fn forget_refs(&self) {
         self.1.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -34,34 +49,17 @@ impl Recorder {
 struct RecAppender {
     rec: Recorder,
     pending: Vec<(Labels, i64, f64)>,
+    extras: Extras,
     refs: Arc<Mutex<Vec<Labels>>>,
 }
 
-static REFS: std::sync::LazyLock<Arc<Mutex<Vec<Labels>>>> =
-    std::sync::LazyLock::new(Default::default);
-
-impl Appendable for Recorder {
-    fn appender(&self) -> Box<dyn Appender + '_> {
-        Box::new(RecAppender {
-            rec: self.clone(),
-            pending: Vec::new(),
-            refs: REFS.clone(),
-        })
-    }
-}
-
-impl Appender for RecAppender {
-    fn append(
-        &mut self,
+impl RecAppender {
+    fn resolve(
+        &self,
         series: Option<SeriesRef>,
         labels: &Labels,
-        t: i64,
-        v: f64,
-    ) -> Result<SeriesRef, AppendError> {
+    ) -> Result<(SeriesRef, Labels), AppendError> {
         let mut refs = self.refs.lock().unwrap();
-        if series.is_some() && self.rec.1.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(AppendError::UnknownSeries(series.map_or(0, |s| s.0)));
-        }
         let labels = match series {
             Some(SeriesRef(r)) => refs
                 .get(r as usize)
@@ -76,36 +74,86 @@ impl Appender for RecAppender {
                 refs.len() - 1
             }
         };
+        Ok((SeriesRef(r as u64), labels))
+    }
+}
+
+static REFS: std::sync::LazyLock<Arc<Mutex<Vec<Labels>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+impl Appendable for Recorder {
+    fn appender(&self) -> Box<dyn Appender + '_> {
+        Box::new(RecAppender {
+            rec: self.clone(),
+            pending: Vec::new(),
+            extras: Extras::default(),
+            refs: REFS.clone(),
+        })
+    }
+}
+
+impl Appender for RecAppender {
+    fn append(
+        &mut self,
+        series: Option<SeriesRef>,
+        labels: &Labels,
+        t: i64,
+        v: f64,
+    ) -> Result<SeriesRef, AppendError> {
+        if series.is_some() && self.rec.1.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(AppendError::UnknownSeries(series.map_or(0, |s| s.0)));
+        }
+        let (r, labels) = self.resolve(series, labels)?;
         self.pending.push((labels, t, v));
-        Ok(SeriesRef(r as u64))
+        Ok(r)
     }
     fn append_histogram(
         &mut self,
-        _: Option<SeriesRef>,
-        _: &Labels,
-        _: i64,
-        _: HistogramSample<'_>,
+        series: Option<SeriesRef>,
+        labels: &Labels,
+        t: i64,
+        h: HistogramSample<'_>,
     ) -> Result<SeriesRef, AppendError> {
-        Ok(SeriesRef(0))
+        let (r, labels) = self.resolve(series, labels)?;
+        self.extras.histograms.push((labels, t, format!("{h:?}")));
+        Ok(r)
     }
     fn append_exemplar(
         &mut self,
-        _: Option<SeriesRef>,
-        _: &Labels,
-        _: &Exemplar,
+        series: Option<SeriesRef>,
+        labels: &Labels,
+        e: &Exemplar,
     ) -> Result<SeriesRef, AppendError> {
-        Ok(SeriesRef(0))
+        let (r, labels) = self.resolve(series, labels)?;
+        let last = self
+            .extras
+            .exemplars
+            .iter()
+            .rev()
+            .find(|(l, _)| *l == labels)
+            .map(|(_, e)| e.timestamp);
+        if last.is_some_and(|t| t > e.timestamp) {
+            return Err(AppendError::OutOfOrderExemplar);
+        }
+        self.extras.exemplars.push((labels, e.clone()));
+        Ok(r)
     }
     fn update_metadata(
         &mut self,
-        _: Option<SeriesRef>,
-        _: &Labels,
-        _: &Metadata,
+        series: Option<SeriesRef>,
+        labels: &Labels,
+        m: &Metadata,
     ) -> Result<SeriesRef, AppendError> {
-        Ok(SeriesRef(0))
+        let (r, labels) = self.resolve(series, labels)?;
+        self.extras.metadata.push((labels, m.clone()));
+        Ok(r)
     }
     fn commit(self: Box<Self>) -> flint_storage::Result<()> {
         self.rec.0.lock().unwrap().extend(self.pending);
+        let mut x = self.rec.2.lock().unwrap();
+        x.histograms.extend(self.extras.histograms);
+        x.exemplars.extend(self.extras.exemplars);
+        x.metadata.extend(self.extras.metadata);
         Ok(())
     }
     fn rollback(self: Box<Self>) -> flint_storage::Result<()> {
@@ -204,6 +252,28 @@ pub async fn serve(body: Body) -> std::net::SocketAddr {
     addr
 }
 
+/// A body with its content type, changeable between scrapes.
+pub type TypedBody = Arc<Mutex<(String, Vec<u8>)>>;
+
+/// Starts a target serving `body` with its content type on `/metrics`.
+pub async fn serve_typed(body: TypedBody) -> std::net::SocketAddr {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/metrics",
+        get(move || {
+            let b = body.clone();
+            async move {
+                let (ct, bytes) = b.lock().unwrap().clone();
+                ([(header::CONTENT_TYPE, ct)], bytes).into_response()
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
 /// A job from YAML.
 pub fn job(yaml: &str) -> ScrapeConfig {
     let cfg = load_str(
@@ -249,4 +319,54 @@ pub fn value(samples: &[(Labels, i64, f64)], name: &str) -> Option<f64> {
         .iter()
         .find(|(l, _, _)| l.metric_name() == Some(name))
         .map(|s| s.2)
+}
+
+/// A loop scraping `addr` with `cfg` into any storage.
+pub fn scrape_loop_into(
+    cfg: ScrapeConfig,
+    addr: &str,
+    storage: Arc<dyn Appendable>,
+) -> (ScrapeLoop, Arc<Target>) {
+    let t = Arc::new(target(&cfg, addr));
+    let ctx = LoopContext {
+        client: HttpClient::new(&cfg.http_client(), &ClientOptions::default()).unwrap(),
+        accept: flint_expfmt::scrape_accept_header(&cfg.protocols()),
+        cfg: Arc::new(cfg),
+        storage,
+        metrics: ScrapeMetrics::new(&flint_client::Registry::new()),
+        offset_seed: 0,
+        forced_error: std::sync::Mutex::new(None),
+        buffers: Default::default(),
+    };
+    (ScrapeLoop::new(t.clone(), Arc::new(ctx)), t)
+}
+
+/// Every series named `name` with all its values.
+pub fn select_all(
+    q: &dyn flint_storage::Querier,
+    name: &str,
+) -> Vec<(Labels, Vec<flint_storage::Value>)> {
+    use flint_storage::{Value, ValueType};
+    let m = flint_model::Matcher::equal("__name__", name);
+    let mut set = q.select(true, None, &[m]);
+    let mut out = Vec::new();
+    while let Some(s) = set.next_series() {
+        let s = s.unwrap();
+        let mut it = s.iterator();
+        let mut values = Vec::new();
+        loop {
+            match it.next() {
+                ValueType::None => break,
+                ValueType::Float => values.push(Value::Float(it.at().1)),
+                ValueType::Histogram => values.push(Value::Histogram(Arc::new(
+                    it.at_histogram().unwrap().1.clone(),
+                ))),
+                ValueType::FloatHistogram => values.push(Value::FloatHistogram(Arc::new(
+                    it.at_float_histogram().unwrap().1,
+                ))),
+            }
+        }
+        out.push((s.labels().clone(), values));
+    }
+    out
 }

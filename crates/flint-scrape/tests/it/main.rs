@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod bad_targets;
+mod formats;
 mod harness;
 mod loops;
 mod manager;
