@@ -62,7 +62,7 @@ pub fn encode_response(
 }
 
 /// Whether `Accept-Encoding` lists gzip (or `*`) with a non-zero quality.
-fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
     let Some(value) = accept_encoding else {
         return false;
     };
@@ -78,7 +78,8 @@ fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
     })
 }
 
-fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+/// `body` gzipped at the fastest level; `None` if compression failed.
+pub fn gzip(body: &[u8]) -> Option<Vec<u8>> {
     let mut enc = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
     enc.write_all(body).ok()?;
     enc.finish().ok()

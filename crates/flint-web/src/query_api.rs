@@ -40,7 +40,7 @@ use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -199,7 +199,41 @@ pub fn routes<S: Clone + Send + Sync + 'static>(api: QueryApi) -> Router<S> {
         .merge(gated)
         // Polled during startup, so not behind the readiness gate (as upstream).
         .route("/api/v1/status/walreplay", get(status::walreplay))
+        .route_layer(middleware::from_fn(compress))
         .with_state(api)
+}
+
+/// Bodies of at least this many bytes are gzipped for clients that accept it.
+const GZIP_MIN_BYTES: usize = 1024;
+
+/// Upstream's `CompressionHandler`: gzip when the client accepts it.
+async fn compress(req: Request, next: Next) -> Response {
+    let gzip_ok = flint_client::http::accepts_gzip(
+        req.headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let resp = next.run(req).await;
+    if !gzip_ok || resp.headers().contains_key(header::CONTENT_ENCODING) {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if bytes.len() < GZIP_MIN_BYTES {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    }
+    match flint_client::http::gzip(&bytes) {
+        Some(z) => {
+            parts
+                .headers
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+            parts.headers.remove(header::CONTENT_LENGTH);
+            Response::from_parts(parts, axum::body::Body::from(z))
+        }
+        None => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// Upstream's `testReady`: `503 Service Unavailable` until the server is ready.

@@ -125,6 +125,14 @@ async fn queries_and_errors() {
             .unwrap()
             >= 8
     );
+    // Large answers are gzipped for clients that accept it.
+    let r = super::query_support::client()
+        .get(format!("{}&limit=0", q("temperature[10m]")))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["content-encoding"], "gzip");
     // Annotations become warnings and infos.
     let (_, body) = get(&q("rate(temperature[5m])")).await;
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
