@@ -11,7 +11,8 @@ use flint_expfmt::Format;
 use flint_model::{Exemplar, Labels, LabelsBuilder, MetricType, Relabeler, STALE_NAN};
 use flint_storage::{AppendError, Appendable, Appender, HistogramSample, SeriesRef};
 
-use crate::body::{self, Item, MetaLine, ParseOptions, Sink, Value};
+use crate::body::nhcb::Converted;
+use crate::body::{self, Item, MetaLine, ParseOptions, Sink, Value, spans};
 use crate::cache::{Cache, Entry as CacheEntry};
 use crate::error::{Error, Result};
 use crate::meta::MetaCache;
@@ -27,6 +28,7 @@ pub struct Ingester {
     metric_relabel: Vec<flint_model::RelabelConfig>,
     key: Vec<u8>,
     opts: ParseOptions,
+    limits: HistogramLimits,
     target: Arc<Target>,
     cfg: Arc<ScrapeConfig>,
     metrics: ScrapeMetrics,
@@ -50,6 +52,7 @@ impl Ingester {
             metric_relabel: cfg.metric_relabel(),
             key: Vec::new(),
             opts: ParseOptions::of(&cfg),
+            limits: HistogramLimits::of(&cfg),
             target,
             cfg,
             metrics,
@@ -183,8 +186,95 @@ fn push(
     }
 }
 
+/// `native_histogram_bucket_limit` and the schema `native_histogram_min_bucket_factor`
+/// allows.
+#[derive(Debug, Clone, Copy)]
+struct HistogramLimits {
+    buckets: usize,
+    max_schema: i32,
+}
+
+/// The coarsest exponential schema.
+const MIN_SCHEMA: i32 = -4;
+
+impl HistogramLimits {
+    fn of(cfg: &ScrapeConfig) -> Self {
+        let factor = cfg.native_histogram_min_bucket_factor;
+        let factor = if factor <= 1.0 { 1.00271 } else { factor };
+        let floor = (-(factor.log2()).log2()).floor();
+        HistogramLimits {
+            buckets: cfg.native_histogram_bucket_limit as usize,
+            max_schema: floor.clamp(f64::from(MIN_SCHEMA), 8.0) as i32,
+        }
+    }
+
+    /// The histogram to store when the limits change it (`None`: store as it is).
+    fn apply(&self, v: Value<'_>) -> Result<Option<Converted>> {
+        Ok(match v {
+            Value::Float(_) => None,
+            Value::Histogram(h) => self
+                .fit(
+                    h,
+                    |h| h.positive_deltas.len() + h.negative_deltas.len(),
+                    |h| h.schema,
+                    spans::reduce_histogram,
+                )?
+                .map(Converted::Int),
+            Value::FloatHistogram(h) => self
+                .fit(
+                    h,
+                    |h| h.positive_buckets.len() + h.negative_buckets.len(),
+                    |h| h.schema,
+                    spans::reduce_float_histogram,
+                )?
+                .map(Converted::Float),
+        })
+    }
+
+    /// Lowers the resolution to the maximum schema, then until the buckets fit the limit.
+    fn fit<H: Clone>(
+        &self,
+        h: &H,
+        buckets: fn(&H) -> usize,
+        schema: fn(&H) -> i32,
+        reduce: fn(&mut H, i32),
+    ) -> Result<Option<H>> {
+        let over = |h: &H| self.buckets > 0 && buckets(h) > self.buckets;
+        if !(MIN_SCHEMA..=8).contains(&schema(h)) {
+            // Custom buckets cannot be merged.
+            return if over(h) {
+                Err(Error::BucketLimit)
+            } else {
+                Ok(None)
+            };
+        }
+        if schema(h) <= self.max_schema && !over(h) {
+            return Ok(None);
+        }
+        let mut h = h.clone();
+        reduce(&mut h, self.max_schema);
+        while over(&h) {
+            let s = schema(&h);
+            if s <= MIN_SCHEMA {
+                return Err(Error::BucketLimit);
+            }
+            reduce(&mut h, s - 1);
+        }
+        Ok(Some(h))
+    }
+}
+
 impl Batch<'_> {
     fn append(&mut self, item: &Item<'_>) -> Result<()> {
+        let limited = self.ing.limits.apply(item.value)?;
+        match &limited {
+            None => self.append_value(item, item.value),
+            Some(Converted::Int(h)) => self.append_value(item, Value::Histogram(h)),
+            Some(Converted::Float(h)) => self.append_value(item, Value::FloatHistogram(h)),
+        }
+    }
+
+    fn append_value(&mut self, item: &Item<'_>, value: Value<'_>) -> Result<()> {
         let ing = &mut *self.ing;
         self.stats.scraped += 1;
         ing.key.clear();
@@ -226,7 +316,7 @@ impl Batch<'_> {
         self.stats.post_relabel += 1;
         let empty = Labels::empty();
         let labels = entry.labels.as_ref().unwrap_or(&empty);
-        let appended = match push(self.app, entry.series, labels, t, item.value) {
+        let appended = match push(self.app, entry.series, labels, t, value) {
             Ok(r) => {
                 // From now on the reference is enough; should the storage ever forget the
                 // series, the labels are rebuilt from the sample. Holding them would cost
@@ -250,7 +340,7 @@ impl Batch<'_> {
                 };
                 match labels {
                     Some(l) => {
-                        entry.series = push(self.app, None, &l, t, item.value).ok();
+                        entry.series = push(self.app, None, &l, t, value).ok();
                         entry.labels = Some(l);
                         entry.series
                     }

@@ -7,7 +7,7 @@
 //! classic histograms become native histograms with custom buckets ([`nhcb`]). Whoever
 //! consumes the stream implements [`Sink`].
 
-mod nhcb;
+pub mod nhcb;
 mod protobuf;
 pub mod spans;
 

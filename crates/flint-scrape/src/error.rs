@@ -29,6 +29,10 @@ pub enum Error {
     /// More samples than `sample_limit`.
     #[error("sample limit exceeded")]
     SampleLimit,
+    /// A native histogram has more buckets than `native_histogram_bucket_limit`, even at
+    /// the coarsest resolution.
+    #[error("histogram bucket limit exceeded")]
+    BucketLimit,
     /// A series breaks a label limit.
     #[error("{0}")]
     LabelLimit(String),

@@ -13,6 +13,8 @@ pub struct ScrapeMetrics {
     pub interval_length: LabelVec<Summary, fn() -> Summary>,
     /// `prometheus_target_scrapes_exceeded_sample_limit_total`.
     pub exceeded_sample_limit: Counter,
+    /// `prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total`.
+    pub exceeded_bucket_limit: Counter,
     /// `prometheus_target_scrapes_exceeded_body_size_limit_total`.
     pub exceeded_body_size_limit: Counter,
     /// `prometheus_target_scrapes_sample_out_of_order_total`.
@@ -48,6 +50,7 @@ impl ScrapeMetrics {
                 .unwrap_or_else(|_| unreachable!("constant label name")),
             exceeded_sample_limit: Counter::default(),
             exceeded_body_size_limit: Counter::default(),
+            exceeded_bucket_limit: Counter::default(),
             out_of_order: Counter::default(),
             duplicate: Counter::default(),
             out_of_bounds: Counter::default(),
@@ -63,6 +66,7 @@ impl ScrapeMetrics {
             registry.register("prometheus_target_interval_length_seconds", "Actual intervals between scrapes.", m.interval_length.clone()),
             registry.register("prometheus_target_scrapes_exceeded_sample_limit", "Total number of scrapes that hit the sample limit and were rejected.", m.exceeded_sample_limit.clone()),
             registry.register("prometheus_target_scrapes_exceeded_body_size_limit", "Total number of scrapes that hit the body size limit", m.exceeded_body_size_limit.clone()),
+            registry.register("prometheus_target_scrapes_exceeded_native_histogram_bucket_limit", "Total number of scrapes that hit the native histogram bucket limit and were rejected.", m.exceeded_bucket_limit.clone()),
             registry.register("prometheus_target_scrapes_sample_out_of_order", "Total number of samples rejected due to not being out of the expected order.", m.out_of_order.clone()),
             registry.register("prometheus_target_scrapes_sample_duplicate_timestamp", "Total number of samples rejected due to duplicate timestamps but different values.", m.duplicate.clone()),
             registry.register("prometheus_target_scrapes_sample_out_of_bounds", "Total number of samples rejected due to timestamp falling outside of the time bounds.", m.out_of_bounds.clone()),

@@ -197,6 +197,9 @@ impl ScrapeLoop {
                 if matches!(e, Error::SampleLimit) {
                     self.ctx.metrics.exceeded_sample_limit.inc();
                 }
+                if matches!(e, Error::BucketLimit) {
+                    self.ctx.metrics.exceeded_bucket_limit.inc();
+                }
                 self.ctx.metrics.failed.inc();
                 // Nothing from this scrape is kept; everything seen before goes stale.
                 let _ = self.append_body(b"", "text/plain", ts);

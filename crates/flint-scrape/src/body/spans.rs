@@ -98,6 +98,93 @@ pub fn compact_float_histogram(h: &mut FloatHistogram, max_empty: u32) {
     h.negative_buckets = nc;
 }
 
+/// Bucket indices with their absolute counts.
+fn indexed<T: Copy>(spans: &[Span], counts: &[T]) -> Vec<(i64, T)> {
+    let mut out = Vec::with_capacity(counts.len());
+    let mut index = 0i64;
+    let mut pos = 0usize;
+    for s in spans {
+        index += i64::from(s.offset);
+        for _ in 0..s.length {
+            let Some(c) = counts.get(pos) else {
+                return out;
+            };
+            out.push((index, *c));
+            pos += 1;
+            index += 1;
+        }
+    }
+    out
+}
+
+/// Merges buckets down to the coarser `schema` (each step halves the resolution: bucket
+/// `i` goes into `ceil(i / 2)`), then compacts.
+fn reduce<T: Copy + PartialEq + Default + std::ops::Add<Output = T>>(
+    spans: &[Span],
+    counts: &[T],
+    delta: u32,
+) -> (Vec<Span>, Vec<T>) {
+    let mut merged: Vec<(i64, T)> = Vec::new();
+    for (i, c) in indexed(spans, counts) {
+        let j = (i + (1i64 << delta) - 1) >> delta;
+        match merged.last_mut() {
+            Some((k, sum)) if *k == j => *sum = *sum + c,
+            _ => merged.push((j, c)),
+        }
+    }
+    let (idx, vals): (Vec<i64>, Vec<T>) = merged.into_iter().unzip();
+    let spans: Vec<Span> = {
+        let mut out: Vec<Span> = Vec::new();
+        let mut end = 0i64;
+        for &i in &idx {
+            match out.last_mut() {
+                Some(last) if i == end => last.length += 1,
+                _ => out.push(Span {
+                    offset: if out.is_empty() {
+                        i as i32
+                    } else {
+                        (i - end) as i32
+                    },
+                    length: 1,
+                }),
+            }
+            end = i + 1;
+        }
+        out
+    };
+    compact(&spans, &vals, 0)
+}
+
+/// Lowers an exponential integer histogram to `schema` (no-op when not finer).
+pub fn reduce_histogram(h: &mut Histogram, schema: i32) {
+    if h.schema <= schema || h.schema == flint_model::histogram::CUSTOM_BUCKETS_SCHEMA {
+        return;
+    }
+    let delta = (h.schema - schema) as u32;
+    let (ps, pc) = reduce(&h.positive_spans, &absolute(&h.positive_deltas), delta);
+    h.positive_spans = ps;
+    h.positive_deltas = deltas(&pc);
+    let (ns, nc) = reduce(&h.negative_spans, &absolute(&h.negative_deltas), delta);
+    h.negative_spans = ns;
+    h.negative_deltas = deltas(&nc);
+    h.schema = schema;
+}
+
+/// Lowers an exponential float histogram to `schema` (no-op when not finer).
+pub fn reduce_float_histogram(h: &mut FloatHistogram, schema: i32) {
+    if h.schema <= schema || h.schema == flint_model::histogram::CUSTOM_BUCKETS_SCHEMA {
+        return;
+    }
+    let delta = (h.schema - schema) as u32;
+    let (ps, pc) = reduce(&h.positive_spans, &h.positive_buckets, delta);
+    h.positive_spans = ps;
+    h.positive_buckets = pc;
+    let (ns, nc) = reduce(&h.negative_spans, &h.negative_buckets, delta);
+    h.negative_spans = ns;
+    h.negative_buckets = nc;
+    h.schema = schema;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +214,31 @@ mod tests {
         assert_eq!(s, vec![sp(-3, 2)]);
         let (s, c) = compact::<f64>(&[sp(0, 2)], &[0.0, 0.0], 0);
         assert!(s.is_empty() && c.is_empty());
+    }
+
+    #[test]
+    fn reducing_resolution_merges_bucket_pairs() {
+        // Schema 1, buckets -1..=2 with counts 1 2 3 4: at schema 0 bucket j holds old
+        // 2j-1 and 2j: j=0 <- {-1, 0}, j=1 <- {1, 2}.
+        let mut h = FloatHistogram {
+            schema: 1,
+            positive_spans: vec![sp(-1, 4)],
+            positive_buckets: vec![1.0, 2.0, 3.0, 4.0],
+            ..FloatHistogram::default()
+        };
+        reduce_float_histogram(&mut h, 0);
+        assert_eq!(h.schema, 0);
+        assert_eq!(h.positive_spans, vec![sp(0, 2)]);
+        assert_eq!(h.positive_buckets, vec![3.0, 7.0]);
+        let mut i = Histogram {
+            schema: 2,
+            positive_spans: vec![sp(1, 1), sp(2, 1)], // buckets 1 and 4
+            positive_deltas: vec![5, -3],             // 5, 2
+            ..Histogram::default()
+        };
+        reduce_histogram(&mut i, 0);
+        assert_eq!(i.positive_spans, vec![sp(1, 1)]);
+        assert_eq!(i.positive_deltas, vec![7]);
     }
 
     #[test]

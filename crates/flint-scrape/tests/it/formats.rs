@@ -281,3 +281,30 @@ async fn classic_histograms_convert_to_nhcb_in_memory_storage() {
         .collect();
     assert_eq!(les, vec!["+Inf", "0.1", "1.0"]);
 }
+
+#[tokio::test]
+async fn native_histogram_limits() {
+    let addr = serve_typed(body(PROTO, proto_body())).await.to_string();
+    // A coarser maximum schema (factor 2 allows schema 0): buckets -1 and 0 of schema 1
+    // merge into bucket 0.
+    let rec = Recorder::default();
+    let (mut l, _) = scrape_loop(
+        job("job_name: j\nscrape_native_histograms: true\nnative_histogram_min_bucket_factor: 2"),
+        &addr,
+        &rec,
+    );
+    l.scrape_once().await;
+    let h = &rec.take_extras().histograms[0].2;
+    assert!(h.contains("schema: 0"), "{h}");
+    assert!(h.contains("positive_deltas: [3]"), "{h}");
+    // A bucket limit of one: the resolution is lowered until it fits.
+    let rec = Recorder::default();
+    let (mut l, t) = scrape_loop(
+        job("job_name: j\nscrape_native_histograms: true\nnative_histogram_bucket_limit: 1"),
+        &addr,
+        &rec,
+    );
+    l.scrape_once().await;
+    assert_eq!(t.health().last_error, "");
+    assert!(rec.take_extras().histograms[0].2.contains("schema: 0"));
+}
