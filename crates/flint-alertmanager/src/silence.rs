@@ -291,7 +291,9 @@ impl Silences {
                     .ok_or_else(|| Error::SilenceNotFound(sil.id.clone()))?,
             )
         };
-        sil.updated_at = now;
+        // Each change of a silence is strictly later than the last (even within one
+        // millisecond), so peers merging by update time keep the latest.
+        sil.updated_at = prev.as_ref().map_or(now, |p| now.max(p.updated_at + 1));
         if let Some(prev) = &prev
             && can_update(prev, &sil, now)
         {
@@ -544,7 +546,7 @@ fn expire_entry(
         }
         SilenceState::Active => e.silence.ends_at = now,
     }
-    e.silence.updated_at = now;
+    e.silence.updated_at = now.max(e.silence.updated_at + 1);
     e.expires_at = now + retention;
     Ok(())
 }

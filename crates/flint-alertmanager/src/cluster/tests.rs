@@ -219,3 +219,61 @@ async fn peers_with_another_label_do_not_meet() {
     };
     assert!(ClusterNode::new(long, state, &flint_client::Registry::new()).is_err());
 }
+
+fn tls_file(dir: &std::path::Path, name: &str, cert: &str) -> PathBuf {
+    let fx = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/tls");
+    let yaml = format!(
+        "tls_server_config:\n  cert_file: {fx}/{cert}.crt\n  key_file: {fx}/{cert}.key\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: {fx}/ca.crt\ntls_client_config:\n  cert_file: {fx}/{cert}.crt\n  key_file: {fx}/{cert}.key\n  ca_file: {fx}/ca.crt\n"
+    );
+    let p = dir.join(name);
+    std::fs::write(&p, yaml).expect("write tls config");
+    p
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mutual_tls_peers_meet_and_strangers_do_not() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let good = tls_file(dir.path(), "good.yml", "peer");
+    let a = start(Options {
+        tls_config: Some(good.clone()),
+        ..fast(vec![])
+    })
+    .await;
+    let b = start(Options {
+        tls_config: Some(good),
+        ..fast(vec![a.addr()])
+    })
+    .await;
+    assert!(
+        eventually(10, || a.cluster.members().len() == 1
+            && b.cluster.members().len() == 1)
+        .await
+    );
+    let id = a.silences.set(silence("over tls")).expect("set");
+    assert!(eventually(5, || b.silences.get(&id).is_some()).await);
+    // A certificate from another CA is refused both ways.
+    let s = start(Options {
+        tls_config: Some(tls_file(dir.path(), "bad.yml", "stranger")),
+        ..fast(vec![a.addr()])
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(s.cluster.members().is_empty());
+    assert_eq!(a.cluster.members().len(), 1);
+    assert!(s.silences.get(&id).is_none());
+    for p in [a, b, s] {
+        p.stop().await;
+    }
+    // Bad files are startup errors.
+    std::fs::write(dir.path().join("x.yml"), "tls_server_config: {}\n").expect("write");
+    let state = Replicated {
+        silences: Arc::new(Silences::new(Clock::system(), 1, Limits::default(), None)),
+        nflog: Arc::new(Nflog::new(Clock::system(), 1, None)),
+    };
+    let bad = Options {
+        tls_config: Some(dir.path().join("x.yml")),
+        ..fast(vec![])
+    };
+    let e = ClusterNode::new(bad, state, &flint_client::Registry::new()).map(|_| ());
+    assert!(e.is_err_and(|e| e.to_string().contains("cert_file")));
+}
