@@ -99,10 +99,7 @@ fn error_messages() {
             "nope(foo)",
             "1:1: parse error: unknown function with name \"nope\"",
         ),
-        (
-            "nope(",
-            "1:6: parse error: unclosed left parenthesis",
-        ),
+        ("nope(", "1:6: parse error: unclosed left parenthesis"),
         (
             "sum(a, b)",
             "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 1, got 2",
