@@ -238,13 +238,16 @@ impl Manager {
         let root = lock(&self.inner.root).clone();
         let mut groups = self.inner.groups.lock().await;
         let mut old = std::mem::take(&mut *groups);
+        let (mut kept, mut replaced) = (0, 0);
         for g in fresh {
             let k = key(g.file(), g.name());
             match old.remove(&k) {
                 Some(prev) if prev.group.spec() == g.spec() => {
+                    kept += 1;
                     groups.insert(k, prev);
                 }
                 prev => {
+                    replaced += 1;
                     if let Some(mut prev) = prev {
                         stop(&mut prev).await;
                         g.copy_state(&prev.group);
@@ -262,6 +265,12 @@ impl Manager {
                 }
             }
         }
+        tracing::info!(
+            kept,
+            new_or_changed = replaced,
+            removed = old.len(),
+            "Rule groups updated"
+        );
         for (k, mut gone) in old {
             stop(&mut gone).await;
             self.inner.deps.metrics.remove_group(&k);
