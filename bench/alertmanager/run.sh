@@ -30,7 +30,7 @@ run() { # label, then env for the script
     local label=$1; shift
     env LABEL="$label" "$@" bash "$WORKDIR/run_am_baseline.sh" "${AM_BIN:-prometheus-alertmanager}" amtool
 }
-run flint AM_CMD="$FLINT alertmanager --config.file={config} --storage.path={data} --web.listen-address={listen}"
+run flint AM_CMD="$FLINT alertmanager --config.file={config} --storage.path={data} --web.listen-address={listen} --cluster.listen-address="
 run alertmanager
 cp "$WORKDIR"/results/am_*.json "$RESULTS"/
 cd "$WORKDIR"

@@ -69,7 +69,8 @@ fn op() -> impl Strategy<Value = Op> {
                 group_key: format!("g{g}"),
                 receiver: receiver(0),
                 peer: format!("p{p}"),
-                started,
+                started: 1,
+                claimed: started,
                 until: FAR + until,
                 released,
             })

@@ -127,8 +127,8 @@ pub struct FullState {
     pub intents: Vec<u8>,
 }
 
-/// A notification intent: `peer` is sending (group, receiver) and holds the lease until
-/// `until`; `released` says the attempt ended without success.
+/// A notification intent: `peer` is sending (group, receiver), claimed the lease at
+/// `claimed_ms` and holds it until `until_ms`; `released` says the attempt ended without success.
 #[derive(Clone, PartialEq, Message)]
 pub struct PbIntent {
     /// The group key.
@@ -149,6 +149,9 @@ pub struct PbIntent {
     /// The attempt ended without success.
     #[prost(bool, tag = "6")]
     pub released: bool,
+    /// When the lease was taken.
+    #[prost(int64, tag = "7")]
+    pub claimed_ms: i64,
 }
 
 /// Encodes a gossiped item.

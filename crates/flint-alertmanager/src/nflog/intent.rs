@@ -29,6 +29,8 @@ pub struct Intent {
     pub peer: String,
     /// Wall time of the flush (the nflog entry it leads to carries this timestamp).
     pub started: Millis,
+    /// When the lease was taken: a later claim (another peer taking over) wins.
+    pub claimed: Millis,
     /// End of the lease; the owner renews it while it retries.
     pub until: Millis,
     /// The attempt ended without success.
@@ -36,8 +38,14 @@ pub struct Intent {
 }
 
 impl Intent {
-    fn order(&self) -> (Millis, bool, Millis, &str) {
-        (self.started, self.released, self.until, &self.peer)
+    fn order(&self) -> (Millis, bool, Millis, &str, Millis) {
+        (
+            self.claimed,
+            self.released,
+            self.until,
+            &self.peer,
+            self.started,
+        )
     }
 
     /// Whether the intent still holds at `now`.
@@ -57,6 +65,7 @@ impl Intent {
             started_ms: self.started,
             until_ms: self.until,
             released: self.released,
+            claimed_ms: self.claimed,
         }
     }
 
@@ -73,6 +82,7 @@ impl Intent {
             started: p.started_ms,
             until: p.until_ms,
             released: p.released,
+            claimed: p.claimed_ms,
         }
     }
 
@@ -158,7 +168,7 @@ mod tests {
     use super::*;
     use crate::time::Clock;
 
-    fn intent(peer: &str, started: Millis, until: Millis, released: bool) -> Intent {
+    fn intent(peer: &str, claimed: Millis, until: Millis, released: bool) -> Intent {
         Intent {
             group_key: "g".into(),
             receiver: ReceiverKey {
@@ -167,14 +177,15 @@ mod tests {
                 idx: 0,
             },
             peer: peer.into(),
-            started,
+            started: 5,
+            claimed,
             until,
             released,
         }
     }
 
     #[tokio::test(start_paused = true)]
-    async fn later_start_then_release_then_renewal_wins() {
+    async fn later_claim_then_release_then_renewal_wins() {
         let l = Nflog::new(Clock::starting_at(0), 60_000, None);
         let r = intent("a", 10, 20, false).receiver;
         assert!(l.merge_intent(intent("a", 10, 20, false)));

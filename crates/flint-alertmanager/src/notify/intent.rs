@@ -35,6 +35,7 @@ impl<'a> Lease<'a> {
             receiver: receiver.clone(),
             peer: name.to_string(),
             started,
+            claimed: d.clock.now(),
             until: d.clock.now() + length.as_millis() as i64,
             released: false,
         };
@@ -74,6 +75,7 @@ impl<'a> Lease<'a> {
 }
 
 /// Waits while another live member holds a live, unanswered intent for (group, receiver).
+/// After a release, waiters take turns by position (so one of them takes over, not all).
 /// Returns false when `deadline` came first.
 pub(super) async fn wait_for_others(
     d: &Deps,
@@ -85,6 +87,7 @@ pub(super) async fn wait_for_others(
     if me.is_empty() {
         return true;
     }
+    let mut turn_at: Option<Instant> = None;
     loop {
         let changed = d.nflog.changed();
         tokio::pin!(changed);
@@ -97,16 +100,32 @@ pub(super) async fn wait_for_others(
             .nflog
             .query(group_key, receiver)
             .is_some_and(|e| e.timestamp >= i.started);
-        if i.peer == me || !i.is_live(now) || answered || !d.peer.is_member(&i.peer) {
+        if i.peer == me || answered || !d.peer.is_member(&i.peer) {
             return true;
         }
-        tracing::debug!(peer = %i.peer, group = group_key, receiver = %receiver, "Waiting for another peer's notification.");
-        // Recheck at least every quarter lease, so a member that died is noticed.
-        let recheck = Instant::now() + (d.peer_timeout / 2).max(Duration::from_millis(10));
-        let until = d.clock.instant_at(i.until).min(recheck);
+        let wake = if i.is_live(now) {
+            tracing::debug!(peer = %i.peer, group = group_key, receiver = %receiver, "Waiting for another peer's notification.");
+            // Recheck now and then, so a member that died is noticed.
+            let recheck = Instant::now() + (d.peer_timeout / 2).max(Duration::from_millis(10));
+            d.clock.instant_at(i.until).min(recheck)
+        } else if i.released {
+            // Released after failing: the next peer in line takes over first.
+            let at = *turn_at.get_or_insert_with(|| {
+                let turn = d.peer.position().saturating_sub(1);
+                let step =
+                    (d.peer_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(1));
+                Instant::now() + step * turn
+            });
+            if Instant::now() >= at {
+                return true;
+            }
+            at
+        } else {
+            return true;
+        };
         tokio::select! {
             _ = changed => {}
-            _ = tokio::time::sleep_until(until) => {}
+            _ = tokio::time::sleep_until(wake) => {}
             _ = tokio::time::sleep_until(deadline) => return false,
         }
     }

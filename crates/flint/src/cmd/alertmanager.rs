@@ -111,6 +111,10 @@ pub struct AlertmanagerArgs {
     /// Path to config yaml file that can enable mutual TLS within the gossip protocol.
     #[arg(long = "cluster.tls-config")]
     pub cluster_tls_config: Option<PathBuf>,
+    /// Allow alertmanager to discover and listen on a public IP address (accepted for
+    /// compatibility; the advertise address is never restricted).
+    #[arg(long = "cluster.allow-insecure-public-advertise-address-discovery")]
+    pub cluster_allow_public: bool,
 }
 
 /// Resolves `:9093`-style addresses (an empty host means every interface).
