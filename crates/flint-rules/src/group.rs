@@ -11,37 +11,21 @@ use std::time::{Duration, Instant, SystemTime};
 
 use flint_model::{Labels, STALE_NAN};
 use flint_promql::engine::{Sample, SampleValue};
-use flint_storage::{AppendError, Appendable, Appender, HistogramSample, Queryable};
+use flint_storage::{AppendError, Appender, HistogramSample};
 use flint_template::prometheus::{Env, QueryEngine};
 
 use crate::alerting::AlertEnv;
-use crate::clock::Clock;
 use crate::error::EvalError;
+use crate::manager::ManagerOptions;
 use crate::metrics::{GroupMetrics, Metrics};
-use crate::query::QueryFn;
 use crate::rule::{Rule, lock};
 use crate::rulefmt::GroupDef;
-use crate::sink::AlertSink;
 
-/// What every group shares: the injected query function, storage and sink, and the
-/// `--rules.*` settings.
+/// What every group shares: the manager's options (the injected query function, storage
+/// and sink, the `--rules.*` settings) and the metrics.
 pub struct Deps {
-    /// Evaluates expressions.
-    pub query: Arc<dyn QueryFn>,
-    /// Where results go.
-    pub appendable: Arc<dyn Appendable>,
-    /// Where `ALERTS_FOR_STATE` is read back from on restore.
-    pub queryable: Arc<dyn Queryable>,
-    /// Where alerts go.
-    pub sink: Arc<dyn AlertSink>,
-    /// The clock.
-    pub clock: Clock,
-    /// `--rules.alert.for-outage-tolerance`.
-    pub outage_tolerance: Duration,
-    /// `--rules.alert.for-grace-period`.
-    pub for_grace_period: Duration,
-    /// `--rules.alert.resend-delay`.
-    pub resend_delay: Duration,
+    /// The manager's options.
+    pub opts: ManagerOptions,
     /// Self-metrics.
     pub metrics: Metrics,
     pub(crate) template_query: Arc<dyn QueryEngine>,
@@ -49,11 +33,7 @@ pub struct Deps {
 
 impl std::fmt::Debug for Deps {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Deps")
-            .field("outage_tolerance", &self.outage_tolerance)
-            .field("for_grace_period", &self.for_grace_period)
-            .field("resend_delay", &self.resend_delay)
-            .finish_non_exhaustive()
+        f.debug_struct("Deps").finish_non_exhaustive()
     }
 }
 
@@ -212,10 +192,10 @@ impl Group {
                     if let Rule::Alerting(a) = rule {
                         a.send_alerts(
                             ts,
-                            self.deps.resend_delay.as_millis() as i64,
+                            self.deps.opts.resend_delay.as_millis() as i64,
                             self.spec.interval_ms,
                             &self.spec.external_url,
-                            self.deps.sink.as_ref(),
+                            self.deps.opts.sink.as_ref(),
                         );
                     }
                     self.append(i, rule, vector, ts);
@@ -236,10 +216,14 @@ impl Group {
     fn eval_rule(&self, rule: &Rule, ts: i64) -> Result<Vec<Sample>, EvalError> {
         let offset = self.spec.query_offset_ms;
         match rule {
-            Rule::Recording(r) => r.eval(self.deps.query.as_ref(), ts - offset, self.limit_usize()),
+            Rule::Recording(r) => r.eval(
+                self.deps.opts.query.as_ref(),
+                ts - offset,
+                self.limit_usize(),
+            ),
             Rule::Alerting(a) => {
                 let env = AlertEnv {
-                    query: self.deps.query.as_ref(),
+                    query: self.deps.opts.query.as_ref(),
                     template: Env {
                         query: Some(self.deps.template_query.clone()),
                         time_ms: ts,
@@ -257,7 +241,7 @@ impl Group {
     /// Appends one rule's results and marks stale what its previous evaluation wrote but
     /// this one did not.
     fn append(&self, i: usize, rule: &Rule, vector: Vec<Sample>, ts: i64) {
-        let mut app = self.deps.appendable.appender();
+        let mut app = self.deps.opts.appendable.appender();
         let mut returned = HashSet::with_capacity(vector.len());
         let mut counts = AppendCounts::default();
         for s in vector {
@@ -316,7 +300,7 @@ impl Group {
         if stale.is_empty() {
             return;
         }
-        let mut app = self.deps.appendable.appender();
+        let mut app = self.deps.opts.appendable.appender();
         for l in &stale {
             mark_stale(app.as_mut(), l, ts - self.spec.query_offset_ms);
         }
@@ -333,7 +317,7 @@ impl Group {
             .flatten()
             .cloned()
             .collect();
-        let mut app = self.deps.appendable.appender();
+        let mut app = self.deps.opts.appendable.appender();
         for l in &previous {
             mark_stale(app.as_mut(), l, ts);
         }

@@ -137,15 +137,8 @@ impl Manager {
     pub fn new(opts: ManagerOptions) -> Self {
         let deps = Deps {
             template_query: Arc::new(TemplateQuery(opts.query.clone())),
-            query: opts.query,
-            appendable: opts.appendable,
-            queryable: opts.queryable,
-            sink: opts.sink,
-            clock: opts.clock,
-            outage_tolerance: opts.outage_tolerance,
-            for_grace_period: opts.for_grace_period,
-            resend_delay: opts.resend_delay,
             metrics: Metrics::new(&opts.registry),
+            opts,
         };
         Manager {
             inner: Arc::new(Inner {
@@ -286,7 +279,7 @@ impl Manager {
     /// to another group writes first and the markers fall out of order) unless the manager
     /// stops before.
     fn mark_stale_later(&self, g: Arc<Group>, root: CancellationToken) {
-        let now = self.inner.deps.clock.now_ms();
+        let now = self.inner.deps.opts.clock.now_ms();
         let wait = g.interval() * 2;
         tokio::spawn(async move {
             tokio::select! {

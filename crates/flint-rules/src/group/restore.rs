@@ -18,8 +18,8 @@ impl Group {
     /// and marks the rules restored (so they write `ALERTS` from now on).
     pub fn restore_for_state(&self, ts: i64) {
         let started = Instant::now();
-        let tolerance = self.deps.outage_tolerance.as_millis() as i64;
-        let querier = match self.deps.queryable.querier(ts - tolerance, ts) {
+        let tolerance = self.deps.opts.outage_tolerance.as_millis() as i64;
+        let querier = match self.deps.opts.queryable.querier(ts - tolerance, ts) {
             Ok(q) => q,
             Err(e) => {
                 tracing::error!(group = %self.name(), error = %e, "Failed to get Querier");
@@ -37,7 +37,7 @@ impl Group {
     }
 
     fn restore_rule(&self, a: &AlertingRule, querier: &dyn Querier, ts: i64) {
-        let grace = self.deps.for_grace_period.as_millis() as i64;
+        let grace = self.deps.opts.for_grace_period.as_millis() as i64;
         if a.hold_ms < grace {
             // It would wait for the grace period anyway: let it wait for its `for`.
             a.set_restored(true);

@@ -17,7 +17,7 @@ impl Group {
     pub async fn run(self: Arc<Self>, cancel: CancellationToken, restore: bool) {
         let interval_ms = self.spec.interval_ms.max(1);
         let interval = Duration::from_millis(interval_ms as u64);
-        let clock = self.deps.clock;
+        let clock = self.deps.opts.clock;
         let mut eval_ts = self.eval_timestamp(clock.now_ms()) + interval_ms;
         tokio::select! {
             _ = cancel.cancelled() => return,
