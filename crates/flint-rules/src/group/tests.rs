@@ -4,12 +4,13 @@
 use std::io::Write;
 
 use flint_model::Matcher;
-use flint_storage::ValueType;
 use flint_storage::memory::MemStorage;
+use flint_storage::{Appendable, Queryable, ValueType};
 use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::alerting::AlertState;
+use crate::clock::Clock;
 use crate::manager::{Manager, ManagerOptions, RulesConfig};
 use crate::query::EngineQuery;
 use crate::rule::Health;
