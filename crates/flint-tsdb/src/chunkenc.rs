@@ -5,12 +5,19 @@
 //! can be exchanged with Prometheus, Thanos and Mimir.
 
 mod bstream;
+mod float_histogram;
+mod histogram;
+mod histogram_meta;
+mod varbit;
 mod xor;
 
 pub use bstream::{BitReader, BitWriter};
+pub use float_histogram::{FloatHistogramAppend, FloatHistogramAppender, FloatHistogramIterator};
+pub use histogram::{HistogramAppend, HistogramAppender, HistogramIterator};
+pub use histogram_meta::{CounterResetHeader, Layout};
 pub use xor::{XorAppender, XorChunk, XorIterator};
 
-/// The encoding byte of a chunk. Room is left for the histogram encodings.
+/// The encoding byte of a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum Encoding {
@@ -45,3 +52,13 @@ impl Encoding {
 
 /// Samples per chunk at which the head cuts a new chunk (Prometheus's default target).
 pub const SAMPLES_PER_CHUNK: usize = 120;
+
+/// Bytes an XOR chunk may reach before the head cuts it, whatever its sample count
+/// (Prometheus's `MaxBytesPerXORChunk`, less the largest sample).
+pub const MAX_BYTES_PER_XOR_CHUNK: usize = 1024 - 19;
+
+/// Bytes a histogram chunk aims for (Prometheus's `TargetBytesPerHistogramChunk`).
+pub const TARGET_BYTES_PER_HISTOGRAM_CHUNK: usize = 1024;
+
+/// Samples a histogram chunk holds at least before it is cut for size.
+pub const MIN_SAMPLES_PER_HISTOGRAM_CHUNK: usize = 10;

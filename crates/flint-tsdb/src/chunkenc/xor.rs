@@ -12,7 +12,7 @@ use flint_model::Sample;
 /// Bytes of the sample-count header.
 const HEADER_BYTES: usize = 2;
 /// Marks "no previous leading-zero count" for the first XOR value.
-const NO_LEADING: u8 = 0xff;
+pub(crate) const NO_LEADING: u8 = 0xff;
 
 /// A complete XOR chunk: its encoded bytes (header included).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,11 +50,11 @@ impl XorChunk {
 pub struct XorAppender {
     w: BitWriter,
     num: u16,
+    leading: u8,
+    trailing: u8,
     t: i64,
     t_delta: u64,
     v: f64,
-    leading: u8,
-    trailing: u8,
 }
 
 impl Default for XorAppender {
@@ -68,21 +68,17 @@ impl XorAppender {
     /// An empty chunk with room for `bytes` bytes before it reallocates (the head sizes a
     /// series' next chunk after its last one).
     pub fn with_capacity(bytes: usize) -> Self {
-        let mut bytes = Vec::with_capacity(bytes.max(HEADER_BYTES));
-        bytes.extend_from_slice(&[0; HEADER_BYTES]);
         XorAppender {
-            w: BitWriter::from_bytes(bytes),
+            w: BitWriter::with_prefix(&[0; HEADER_BYTES], bytes.max(HEADER_BYTES)),
             num: 0,
+            leading: NO_LEADING,
+            trailing: 0,
             t: 0,
             t_delta: 0,
             v: 0.0,
-            leading: NO_LEADING,
-            trailing: 0,
         }
     }
-}
 
-impl XorAppender {
     /// An empty chunk.
     pub fn new() -> Self {
         Self::default()
@@ -101,34 +97,40 @@ impl XorAppender {
                 nth_t = Some(s.t);
             }
         }
-        let window_set = it.window;
-        let (num, t, t_delta, v) = (it.read, it.t, it.t_delta, it.v);
-        let bits = HEADER_BYTES * 8 + it.r.position();
-        let (leading, trailing) = if window_set {
+        let (leading, trailing) = if it.window {
             (it.leading, it.trailing)
         } else {
             (NO_LEADING, 0)
         };
+        let (num, t, t_delta, v) = (it.read, it.t, it.t_delta, it.v);
+        let bits = HEADER_BYTES * 8 + it.r.position();
         let app = XorAppender {
             w: BitWriter::resume(bytes, bits),
             num,
+            leading,
+            trailing,
             t,
             t_delta,
             v,
-            leading,
-            trailing,
         };
         Ok((app, nth_t))
     }
 
     /// Samples appended so far.
+    #[inline]
     pub fn num_samples(&self) -> usize {
         usize::from(self.num)
     }
 
     /// Encoded size so far, in bytes.
+    #[inline]
     pub fn size(&self) -> usize {
-        self.w.bytes().len()
+        self.w.len()
+    }
+
+    /// Bytes allocated for the chunk.
+    pub fn capacity(&self) -> usize {
+        self.w.capacity()
     }
 
     /// Timestamp of the last sample, if any.
@@ -137,18 +139,15 @@ impl XorAppender {
     }
 
     /// Timestamp and value bits of the last sample, if any.
+    #[inline]
     pub fn last_sample(&self) -> Option<(i64, u64)> {
         (self.num > 0).then_some((self.t, self.v.to_bits()))
     }
 
     /// Appends a sample. Timestamps must not go backwards (callers check ordering); the chunk
     /// holds at most `u16::MAX` samples.
+    #[inline]
     pub fn append(&mut self, t: i64, v: f64) -> Result<()> {
-        if self.num == u16::MAX {
-            return Err(Error::ChunkFull {
-                samples: usize::from(self.num),
-            });
-        }
         match self.num {
             0 => {
                 write_varint(&mut self.w, t);
@@ -157,14 +156,31 @@ impl XorAppender {
             1 => {
                 self.t_delta = t.wrapping_sub(self.t) as u64;
                 write_uvarint(&mut self.w, self.t_delta);
-                self.write_value(v);
+                xor_write(
+                    &mut self.w,
+                    v,
+                    self.v,
+                    &mut self.leading,
+                    &mut self.trailing,
+                );
+            }
+            u16::MAX => {
+                return Err(Error::ChunkFull {
+                    samples: usize::from(self.num),
+                });
             }
             _ => {
                 let t_delta = t.wrapping_sub(self.t) as u64;
                 let dod = t_delta.wrapping_sub(self.t_delta) as i64;
-                self.write_dod(dod);
+                write_dod(&mut self.w, dod);
                 self.t_delta = t_delta;
-                self.write_value(v);
+                xor_write(
+                    &mut self.w,
+                    v,
+                    self.v,
+                    &mut self.leading,
+                    &mut self.trailing,
+                );
             }
         }
         self.t = t;
@@ -175,6 +191,12 @@ impl XorAppender {
         header[0] = hi;
         header[1] = lo;
         Ok(())
+    }
+
+    /// The chunk's bytes as they stand.
+    #[inline]
+    pub fn bytes(&self) -> &[u8] {
+        self.w.bytes()
     }
 
     /// The chunk as it stands.
@@ -190,54 +212,103 @@ impl XorAppender {
             bytes: self.w.into_bytes(),
         }
     }
+}
 
-    fn write_dod(&mut self, dod: i64) {
-        let w = &mut self.w;
-        if dod == 0 {
-            w.write_bit(false);
-        } else if fits_in(dod, 14) {
-            w.write_bits(0b10, 2);
-            w.write_bits(dod as u64, 14);
-        } else if fits_in(dod, 17) {
-            w.write_bits(0b110, 3);
-            w.write_bits(dod as u64, 17);
-        } else if fits_in(dod, 20) {
-            w.write_bits(0b1110, 4);
-            w.write_bits(dod as u64, 20);
-        } else {
-            w.write_bits(0b1111, 4);
-            w.write_bits(dod as u64, 64);
-        }
-    }
-
-    fn write_value(&mut self, v: f64) {
-        let delta = v.to_bits() ^ self.v.to_bits();
-        let w = &mut self.w;
-        if delta == 0 {
-            w.write_bit(false);
-            return;
-        }
-        w.write_bit(true);
-        let leading = (delta.leading_zeros() as u8).min(31);
-        let trailing = delta.trailing_zeros() as u8;
-        if self.leading != NO_LEADING && leading >= self.leading && trailing >= self.trailing {
-            w.write_bit(false);
-            w.write_bits(delta >> self.trailing, 64 - self.leading - self.trailing);
-            return;
-        }
-        self.leading = leading;
-        self.trailing = trailing;
-        w.write_bit(true);
-        w.write_bits(u64::from(leading), 5);
-        let significant = 64 - leading - trailing;
-        // 64 significant bits do not fit in 6 bits; they are written as 0.
-        w.write_bits(u64::from(significant), 6);
-        w.write_bits(delta >> trailing, significant);
+fn write_dod(w: &mut BitWriter, dod: i64) {
+    if dod == 0 {
+        w.write_bit(false);
+    } else if fits_in(dod, 14) {
+        w.write_joined(0b10 << 14 | (dod as u64 & 0x3fff), 16, 14);
+    } else if fits_in(dod, 17) {
+        w.write_joined(0b110 << 17 | (dod as u64 & 0x1_ffff), 20, 17);
+    } else if fits_in(dod, 20) {
+        w.write_joined(0b1110 << 20 | (dod as u64 & 0xf_ffff), 24, 20);
+    } else {
+        w.write_bits(0b1111, 4);
+        w.write_bits(dod as u64, 64);
     }
 }
 
+/// Writes `v` XOR-ed with the previous value `cur`, reusing the previous window of leading and
+/// trailing zeros when it fits (Prometheus's `xorWrite`, shared by the XOR chunk and the sums,
+/// counts and buckets of histogram chunks).
+#[inline]
+pub(crate) fn xor_write(w: &mut BitWriter, v: f64, cur: f64, leading: &mut u8, trailing: &mut u8) {
+    let delta = v.to_bits() ^ cur.to_bits();
+    if delta == 0 {
+        w.write_bit(false);
+        return;
+    }
+    let new_leading = (delta.leading_zeros() as u8).min(31);
+    let new_trailing = delta.trailing_zeros() as u8;
+    if *leading != NO_LEADING && new_leading >= *leading && new_trailing >= *trailing {
+        // Control bits 10, then the significant bits in the previous window.
+        let sig = 64 - *leading - *trailing;
+        let bits = delta >> *trailing;
+        if sig <= 62 {
+            w.write_joined(0b10 << sig | bits, sig + 2, sig);
+        } else {
+            w.write_bits(0b10, 2);
+            w.write_bits(bits, sig);
+        }
+        return;
+    }
+    *leading = new_leading;
+    *trailing = new_trailing;
+    let sig = 64 - new_leading - new_trailing;
+    // Control bits 11, 5 bits of leading zeros, 6 bits of significant bits (64 written as 0).
+    let head = 0b11 << 11 | u64::from(new_leading) << 6 | u64::from(sig & 0x3f);
+    let bits = delta >> new_trailing;
+    if sig <= 51 {
+        w.write_joined(head << sig | bits, 13 + sig, sig);
+    } else {
+        w.write_joined(head, 13, 6);
+        w.write_bits(bits, sig);
+    }
+}
+
+/// Reads a value written by [`xor_write`] into `value`; true when a new window of leading
+/// and trailing zeros was read.
+#[inline]
+pub(crate) fn xor_read(
+    r: &mut BitReader<'_>,
+    value: &mut f64,
+    leading: &mut u8,
+    trailing: &mut u8,
+) -> std::result::Result<bool, &'static str> {
+    const TRUNCATED: &str = "truncated value";
+    let fresh = match r.read_unary(2).ok_or(TRUNCATED)? {
+        0 => return Ok(false),
+        1 => false,
+        _ => {
+            let head = r.read_bits(11).ok_or(TRUNCATED)?;
+            let lead = (head >> 6) as u8;
+            let mut sig = (head & 0x3f) as u8;
+            if sig == 0 {
+                sig = 64;
+            }
+            if u16::from(lead) + u16::from(sig) > 64 {
+                return Err("leading and significant bits exceed 64");
+            }
+            *leading = lead;
+            *trailing = 64 - lead - sig;
+            true
+        }
+    };
+    let sig = 64u8.saturating_sub(leading.saturating_add(*trailing));
+    let bits = r.read_bits(sig).ok_or(TRUNCATED)?;
+    let shifted = if *trailing >= 64 {
+        0
+    } else {
+        bits << *trailing
+    };
+    *value = f64::from_bits(value.to_bits() ^ shifted);
+    Ok(fresh)
+}
+
 /// Whether `x` fits the signed `nbits`-wide range Prometheus uses: `[-(2^(n-1) - 1), 2^(n-1)]`.
-fn fits_in(x: i64, nbits: u8) -> bool {
+#[inline]
+pub(crate) fn fits_in(x: i64, nbits: u8) -> bool {
     let half = 1i64 << (nbits - 1);
     -(half - 1) <= x && x <= half
 }
@@ -259,7 +330,8 @@ pub struct XorIterator<'a> {
 }
 
 impl<'a> XorIterator<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    /// An iterator over encoded chunk bytes (header included).
+    pub fn new(bytes: &'a [u8]) -> Self {
         let total = match bytes {
             [hi, lo, ..] => u16::from_be_bytes([*hi, *lo]),
             _ => 0,
@@ -278,7 +350,34 @@ impl<'a> XorIterator<'a> {
         }
     }
 
-    fn read_next(&mut self) -> Result<Sample> {
+    /// Number of samples in the chunk.
+    pub fn total(&self) -> usize {
+        usize::from(self.total)
+    }
+
+    /// Decodes the next sample into `(t, v)` without wrapping it; `Ok(false)` at the end.
+    #[inline]
+    pub fn advance(&mut self) -> Result<bool> {
+        if self.failed || self.read >= self.total {
+            return Ok(false);
+        }
+        match self.read_next() {
+            Ok(()) => Ok(true),
+            Err(e) => {
+                self.failed = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// The sample last decoded by [`XorIterator::advance`].
+    #[inline]
+    pub fn at(&self) -> (i64, f64) {
+        (self.t, self.v)
+    }
+
+    #[inline]
+    fn read_next(&mut self) -> Result<()> {
         match self.read {
             0 => {
                 self.t = self
@@ -309,18 +408,12 @@ impl<'a> XorIterator<'a> {
             }
         }
         self.read += 1;
-        Ok(Sample {
-            t: self.t,
-            v: self.v,
-        })
+        Ok(())
     }
 
+    #[inline]
     fn read_dod(&mut self) -> Option<i64> {
-        let mut ones = 0;
-        while ones < 4 && self.r.read_bit()? {
-            ones += 1;
-        }
-        let size: u8 = match ones {
+        let size: u8 = match self.r.read_unary(4)? {
             0 => return Some(0),
             1 => 14,
             2 => 17,
@@ -334,31 +427,19 @@ impl<'a> XorIterator<'a> {
         Some(bits as i64)
     }
 
+    #[inline]
     fn read_value(&mut self) -> Result<()> {
-        let truncated = || corrupt("truncated value");
-        if !self.r.read_bit().ok_or_else(truncated)? {
-            return Ok(());
-        }
-        if self.r.read_bit().ok_or_else(truncated)? {
-            self.leading = self.r.read_bits(5).ok_or_else(truncated)? as u8;
-            let mut significant = self.r.read_bits(6).ok_or_else(truncated)? as u8;
-            if significant == 0 {
-                significant = 64;
-            }
-            if u16::from(self.leading) + u16::from(significant) > 64 {
-                return Err(corrupt("leading and significant bits exceed 64"));
-            }
-            self.trailing = 64 - self.leading - significant;
-            self.window = true;
-        }
-        let significant = 64 - self.leading - self.trailing;
-        let bits = self.r.read_bits(significant).ok_or_else(truncated)?;
-        let shifted = if self.trailing >= 64 {
-            0
-        } else {
-            bits << self.trailing
-        };
-        self.v = f64::from_bits(self.v.to_bits() ^ shifted);
+        let fresh = xor_read(
+            &mut self.r,
+            &mut self.v,
+            &mut self.leading,
+            &mut self.trailing,
+        )
+        .map_err(|reason| Error::CorruptChunk {
+            encoding: "XOR",
+            reason,
+        })?;
+        self.window |= fresh;
         Ok(())
     }
 }
@@ -367,12 +448,14 @@ impl Iterator for XorIterator<'_> {
     type Item = Result<Sample>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if self.failed || self.read >= self.total {
-            return None;
+        match self.advance() {
+            Ok(true) => Some(Ok(Sample {
+                t: self.t,
+                v: self.v,
+            })),
+            Ok(false) => None,
+            Err(e) => Some(Err(e)),
         }
-        let item = self.read_next();
-        self.failed = item.is_err();
-        Some(item)
     }
 }
 
