@@ -73,7 +73,7 @@ pub enum FloatHistogramAppend {
     /// Appended to this chunk (possibly after rewriting it with a wider bucket layout).
     Appended,
     /// The sample starts a new chunk, returned: cut the current one.
-    NewChunk(FloatHistogramAppender),
+    NewChunk(Box<FloatHistogramAppender>),
 }
 
 /// Forward inserts, backward inserts, ok, counter reset.
@@ -160,7 +160,7 @@ impl FloatHistogramAppender {
                 fresh.set_header(CounterResetHeader::CounterReset);
             }
             fresh.append_raw(t, h);
-            return FloatHistogramAppend::NewChunk(fresh);
+            return FloatHistogramAppend::NewChunk(Box::new(fresh));
         }
         if !bp.is_empty() || !bneg.is_empty() {
             if fp.is_empty() && fneg.is_empty() {
@@ -191,7 +191,7 @@ impl FloatHistogramAppender {
             let mut fresh = FloatHistogramAppender::new();
             fresh.set_header(CounterResetHeader::Gauge);
             fresh.append_raw(t, h);
-            return FloatHistogramAppend::NewChunk(fresh);
+            return FloatHistogramAppend::NewChunk(Box::new(fresh));
         }
         if !is_stale_nan(h.sum) {
             let (fp, bp, ps) = expand_spans_both_ways(&self.layout.positive, &h.positive_spans);

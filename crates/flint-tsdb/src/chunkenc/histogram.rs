@@ -56,7 +56,7 @@ pub enum HistogramAppend {
     /// Appended to this chunk (possibly after rewriting it with a wider bucket layout).
     Appended,
     /// The sample starts a new chunk, returned: cut the current one.
-    NewChunk(HistogramAppender),
+    NewChunk(Box<HistogramAppender>),
 }
 
 /// Result of [`HistogramAppender::appendable`].
@@ -148,7 +148,7 @@ impl HistogramAppender {
             let mut fresh = HistogramAppender::new();
             fresh.set_header(a.header);
             fresh.append_raw(t, h);
-            return HistogramAppend::NewChunk(fresh);
+            return HistogramAppend::NewChunk(Box::new(fresh));
         }
         let (fp, fneg) = a.forward;
         let (bp, bneg) = a.backward;
@@ -174,7 +174,7 @@ impl HistogramAppender {
             let mut fresh = HistogramAppender::new();
             fresh.set_header(CounterResetHeader::Gauge);
             fresh.append_raw(t, h);
-            return HistogramAppend::NewChunk(fresh);
+            return HistogramAppend::NewChunk(Box::new(fresh));
         };
         if !bp.is_empty() || !bneg.is_empty() {
             h.positive_spans = pspans;
