@@ -21,9 +21,13 @@ struct Receiver {
 async fn record(
     State(r): State<Receiver>,
     uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> StatusCode {
-    let v = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    let mut v = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+    if let Some(a) = headers.get("authorization").and_then(|h| h.to_str().ok()) {
+        v = serde_json::json!({"authorization": a, "alerts": v});
+    }
     lock(&r.bodies).push((uri.path().to_string(), v));
     r.status
 }
@@ -209,4 +213,24 @@ async fn reloads_keep_unchanged_sets_and_bad_configs_change_nothing() {
     );
     assert!(m.apply_config(&bad).is_err());
     assert_eq!(m.alertmanagers().0, ["http://a:9093/api/v2/alerts"]);
+}
+
+#[tokio::test]
+async fn credentials_are_sent() {
+    let (a, ra) = receiver(StatusCode::OK).await;
+    let m = Manager::new(options(10));
+    m.apply_config(&config(&format!(
+        "alerting:\n  alertmanagers:\n  - basic_auth: {{username: u, password: p}}\n    static_configs: [{{targets: ['{a}']}}]\n"
+    )))
+    .unwrap();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(m.clone().run(cancel.clone()));
+    until("discovery", || m.alertmanagers().0.len() == 1).await;
+    m.send(vec![alert("A")]);
+    until("a request", || !lock(&ra.bodies).is_empty()).await;
+    let (_, body) = lock(&ra.bodies)[0].clone();
+    assert_eq!(body["authorization"], "Basic dTpw");
+    assert_eq!(body["alerts"][0]["labels"]["alertname"], "A");
+    cancel.cancel();
+    task.await.unwrap();
 }
