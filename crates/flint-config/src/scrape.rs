@@ -265,9 +265,6 @@ impl ScrapeConfig {
         for p in self.http_problems() {
             here(p);
         }
-        if reject_unsupported && self.oauth2.is_some() {
-            here(format!("{}: oauth2", crate::sd::NOT_SUPPORTED));
-        }
         if self.relabel_configs.is_empty() {
             for (l, c, t) in self.static_targets() {
                 if t.contains('/') {

@@ -94,6 +94,15 @@ impl TlsConfig {
                 out.push(format!("unknown TLS version: {v}"));
             }
         }
+        let rank = |v: &str| VERSIONS.iter().position(|x| *x == v);
+        if let (Some(min), Some(max)) = (rank(&self.min_version), rank(&self.max_version))
+            && min > max
+        {
+            out.push(format!(
+                "tls_config.max_version must be greater than or equal to tls_config.min_version if both are specified. Current values: min_version={}, max_version={}",
+                self.min_version, self.max_version
+            ));
+        }
         out
     }
 

@@ -1,24 +1,25 @@
-//! HTTP clients from `prometheus.yml` HTTP settings: TLS (rustls with ring), basic auth,
-//! `authorization`, custom headers, proxies, redirects. Shared by HTTP SD and scraping.
+//! HTTP clients from `prometheus.yml` HTTP settings: TLS ([`tls`]: rustls with ring),
+//! basic auth, `authorization`, OAuth2 client credentials ([`oauth2`]), custom headers,
+//! proxies (`proxy_url`, `no_proxy`, `proxy_from_environment`, `proxy_connect_header`),
+//! redirects. Shared by HTTP SD, scraping and the notifier.
+
+pub mod oauth2;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use flint_config::http_client::HttpClientConfig;
-use reqwest::header::{HeaderName, HeaderValue};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::error::{Error, Result};
-
-/// The CA bundle used when a config names no CA.
-const SYSTEM_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// A client plus the per-request settings (auth, headers) of one config.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: reqwest::Client,
     cfg: Arc<HttpClientConfig>,
+    oauth2: Option<Arc<oauth2::TokenSource>>,
 }
 
 /// Options that are not part of the HTTP settings.
@@ -39,66 +40,156 @@ impl Default for ClientOptions {
     }
 }
 
-fn read(path: &str) -> Result<Vec<u8>> {
-    std::fs::read(path).map_err(|source| Error::ClientFile {
-        path: path.to_string(),
-        source,
-    })
+fn read_trimmed(path: &str) -> Result<String> {
+    std::fs::read_to_string(path)
+        .map(|s| s.trim().to_string())
+        .map_err(|source| Error::ClientFile {
+            path: path.to_string(),
+            source,
+        })
 }
 
-fn read_trimmed(path: &str) -> Result<String> {
-    Ok(String::from_utf8_lossy(&read(path)?).trim().to_string())
+/// The proxy settings of a block.
+struct ProxySettings<'a> {
+    url: &'a str,
+    no_proxy: &'a str,
+    from_env: bool,
+    connect_headers: &'a std::collections::BTreeMap<String, Vec<flint_config::Secret>>,
+}
+
+fn connect_headers(
+    headers: &std::collections::BTreeMap<String, Vec<flint_config::Secret>>,
+) -> Result<HeaderMap> {
+    let mut map = HeaderMap::new();
+    for (name, values) in headers {
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|e| Error::Client(format!("proxy_connect_header {name:?}: {e}")))?;
+        for v in values {
+            let v = HeaderValue::from_str(v.expose())
+                .map_err(|e| Error::Client(format!("proxy_connect_header {name:?}: {e}")))?;
+            map.append(n.clone(), v);
+        }
+    }
+    Ok(map)
+}
+
+fn with_proxy(b: reqwest::ClientBuilder, p: &ProxySettings<'_>) -> Result<reqwest::ClientBuilder> {
+    if p.url.is_empty() {
+        return Ok(if p.from_env { b } else { b.no_proxy() });
+    }
+    let mut proxy =
+        reqwest::Proxy::all(p.url).map_err(|e| Error::Client(format!("proxy_url: {e}")))?;
+    if !p.no_proxy.is_empty() {
+        proxy = proxy.no_proxy(reqwest::NoProxy::from_string(p.no_proxy));
+    }
+    if !p.connect_headers.is_empty() {
+        proxy = proxy.headers(connect_headers(p.connect_headers)?);
+    }
+    Ok(b.proxy(proxy))
+}
+
+fn base_builder(
+    tls: &flint_config::tls::TlsConfig,
+    opts: &ClientOptions,
+) -> Result<reqwest::ClientBuilder> {
+    let mut b = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls::client_config(tls)?)
+        .user_agent(opts.user_agent.clone())
+        .pool_max_idle_per_host(4);
+    if let Some(t) = opts.timeout {
+        b = b.timeout(t);
+    }
+    Ok(b)
 }
 
 impl HttpClient {
     /// Builds a client for `cfg`.
     pub fn new(cfg: &HttpClientConfig, opts: &ClientOptions) -> Result<Self> {
-        if cfg.oauth2.is_some() {
-            return Err(Error::Client("oauth2 is not supported yet".into()));
-        }
-        let tls = tls_config(cfg)?;
-        let mut b = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .user_agent(opts.user_agent.clone())
-            .redirect(if cfg.follow_redirects {
-                reqwest::redirect::Policy::limited(10)
-            } else {
-                reqwest::redirect::Policy::none()
-            })
-            .pool_max_idle_per_host(4);
-        if let Some(t) = opts.timeout {
-            b = b.timeout(t);
-        }
-        if !cfg.proxy_url.is_empty() {
-            let mut proxy = reqwest::Proxy::all(&cfg.proxy_url)
-                .map_err(|e| Error::Client(format!("proxy_url: {e}")))?;
-            if !cfg.no_proxy.is_empty() {
-                proxy = proxy.no_proxy(reqwest::NoProxy::from_string(&cfg.no_proxy));
-            }
-            b = b.proxy(proxy);
-        } else if !cfg.proxy_from_environment {
-            b = b.no_proxy();
-        }
+        let b = base_builder(&cfg.tls_config, opts)?.redirect(if cfg.follow_redirects {
+            reqwest::redirect::Policy::limited(10)
+        } else {
+            reqwest::redirect::Policy::none()
+        });
+        let b = with_proxy(
+            b,
+            &ProxySettings {
+                url: &cfg.proxy_url,
+                no_proxy: &cfg.no_proxy,
+                from_env: cfg.proxy_from_environment,
+                connect_headers: &cfg.proxy_connect_header,
+            },
+        )?;
         let client = b.build().map_err(|e| Error::Client(e.to_string()))?;
+        let oauth2 = match &cfg.oauth2 {
+            None => None,
+            Some(o) => {
+                let b = with_proxy(
+                    base_builder(&o.tls_config, opts)?,
+                    &ProxySettings {
+                        url: &o.proxy_url,
+                        no_proxy: &o.no_proxy,
+                        from_env: o.proxy_from_environment,
+                        connect_headers: &o.proxy_connect_header,
+                    },
+                )?;
+                let tc = b.build().map_err(|e| Error::Client(e.to_string()))?;
+                Some(Arc::new(oauth2::TokenSource::new(o.clone(), tc)))
+            }
+        };
         Ok(HttpClient {
             client,
             cfg: Arc::new(cfg.clone()),
+            oauth2,
         })
     }
 
     /// A GET request with the config's credentials and headers (files read now, so rotated
-    /// secrets are picked up).
+    /// secrets are picked up; an OAuth2 token fetched when needed).
+    pub async fn get_async(&self, url: &str) -> Result<reqwest::RequestBuilder> {
+        self.request_async(reqwest::Method::GET, url).await
+    }
+
+    /// A POST request, as [`HttpClient::get_async`].
+    pub async fn post_async(&self, url: &str) -> Result<reqwest::RequestBuilder> {
+        self.request_async(reqwest::Method::POST, url).await
+    }
+
+    /// A request with the config's credentials and headers; with OAuth2 a token is fetched
+    /// when there is no valid one.
+    pub async fn request_async(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+    ) -> Result<reqwest::RequestBuilder> {
+        let rb = self.base_request(method, url)?;
+        Ok(match &self.oauth2 {
+            Some(src) => rb.header(reqwest::header::AUTHORIZATION, src.header().await?),
+            None => rb,
+        })
+    }
+
+    /// A GET request with the config's credentials and headers. Without awaiting, OAuth2
+    /// can only attach a token already fetched: prefer [`HttpClient::get_async`].
     pub fn get(&self, url: &str) -> Result<reqwest::RequestBuilder> {
         self.request(reqwest::Method::GET, url)
     }
 
-    /// A POST request with the config's credentials and headers (the notifier's pushes).
+    /// A POST request, as [`HttpClient::get`].
     pub fn post(&self, url: &str) -> Result<reqwest::RequestBuilder> {
         self.request(reqwest::Method::POST, url)
     }
 
-    /// A request with the config's credentials and headers.
+    /// A request with the config's credentials and headers (an OAuth2 token only when one
+    /// is cached: see [`HttpClient::request_async`]).
     pub fn request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder> {
+        let rb = self.base_request(method, url)?;
+        Ok(match self.oauth2.as_ref().and_then(|s| s.cached()) {
+            Some(h) => rb.header(reqwest::header::AUTHORIZATION, h),
+            None => rb,
+        })
+    }
+
+    fn base_request(&self, method: reqwest::Method, url: &str) -> Result<reqwest::RequestBuilder> {
         let mut rb = self.client.request(method, url);
         let cfg = &self.cfg;
         if let Some(b) = &cfg.basic_auth {
@@ -138,111 +229,5 @@ impl HttpClient {
             }
         }
         Ok(rb)
-    }
-}
-
-fn certs(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>> {
-    CertificateDer::pem_slice_iter(pem)
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::Client(format!("{what}: {e}")))
-}
-
-fn tls_config(cfg: &HttpClientConfig) -> Result<rustls::ClientConfig> {
-    let t = &cfg.tls_config;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let versions: Vec<&'static rustls::SupportedProtocolVersion> = match t.min_version.as_str() {
-        "TLS13" => vec![&rustls::version::TLS13],
-        _ => vec![&rustls::version::TLS12, &rustls::version::TLS13],
-    };
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(&versions)
-        .map_err(|e| Error::Client(e.to_string()))?;
-    let builder = if t.insecure_skip_verify {
-        builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        let pem = if !t.ca.is_empty() {
-            t.ca.as_bytes().to_vec()
-        } else if !t.ca_file.is_empty() {
-            read(&t.ca_file)?
-        } else {
-            std::fs::read(SYSTEM_CA_BUNDLE).unwrap_or_default()
-        };
-        for c in certs(&pem, "ca")? {
-            // A bad certificate in the system bundle should not make every client fail.
-            let _ = roots.add(c);
-        }
-        builder.with_root_certificates(roots)
-    };
-    let cert_pem = if !t.cert.is_empty() {
-        Some(t.cert.as_bytes().to_vec())
-    } else if !t.cert_file.is_empty() {
-        Some(read(&t.cert_file)?)
-    } else {
-        None
-    };
-    let Some(cert_pem) = cert_pem else {
-        return Ok(builder.with_no_client_auth());
-    };
-    let key_pem = if !t.key.is_empty() {
-        t.key.expose().as_bytes().to_vec()
-    } else {
-        read(&t.key_file)?
-    };
-    let key =
-        PrivateKeyDer::from_pem_slice(&key_pem).map_err(|e| Error::Client(format!("key: {e}")))?;
-    builder
-        .with_client_auth_cert(certs(&cert_pem, "cert")?, key)
-        .map_err(|e| Error::Client(e.to_string()))
-}
-
-/// `insecure_skip_verify: true`.
-#[derive(Debug)]
-struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for NoVerify {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &rustls_pki_types::ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: rustls_pki_types::UnixTime,
-    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }

@@ -27,6 +27,14 @@ pub enum Error {
         /// What the resolver said.
         message: String,
     },
+    /// No OAuth2 token could be had from the token endpoint.
+    #[error("oauth2: {message} (token URL {url})")]
+    OAuth2 {
+        /// The token URL.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
     /// HTTP client settings that cannot be applied.
     #[error("invalid HTTP client configuration: {0}")]
     Client(String),

@@ -50,7 +50,8 @@ impl HttpDiscoverer {
         };
         let resp = self
             .client
-            .get(url)?
+            .get_async(url)
+            .await?
             .header(
                 "X-Prometheus-Refresh-Interval-Seconds",
                 self.cfg.refresh_interval.std().as_secs_f64().to_string(),

@@ -65,7 +65,8 @@ pub async fn fetch(
         body_limit
     };
     let req = client
-        .get(url)?
+        .get_async(url)
+        .await?
         .header(reqwest::header::ACCEPT, accept)
         .header(
             "X-Prometheus-Scrape-Timeout-Seconds",

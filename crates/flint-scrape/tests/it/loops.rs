@@ -181,3 +181,44 @@ async fn a_rolled_back_scrape_does_not_hide_series_from_the_next() {
     assert_eq!((value(&s, "a"), value(&s, "b")), (Some(6.0), Some(7.0)));
     assert_eq!(value(&s, "scrape_series_added"), Some(0.0));
 }
+
+#[tokio::test]
+async fn scrapes_with_an_oauth2_token() {
+    use axum::http::{HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use axum::routing::{get, post};
+    let app = axum::Router::new()
+        .route(
+            "/token",
+            post(|| async {
+                (
+                    [("content-type", "application/json")],
+                    r#"{"access_token":"t0k","expires_in":3600}"#,
+                )
+            }),
+        )
+        .route(
+            "/metrics",
+            get(|h: HeaderMap| async move {
+                if h.get("authorization").is_some_and(|v| v == "Bearer t0k") {
+                    "m 1\n".into_response()
+                } else {
+                    StatusCode::UNAUTHORIZED.into_response()
+                }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let rec = Recorder::default();
+    let (mut l, t) = scrape_loop(
+        job(&format!(
+            "job_name: j\noauth2: {{client_id: c, client_secret: s, token_url: 'http://{addr}/token'}}"
+        )),
+        &addr.to_string(),
+        &rec,
+    );
+    l.scrape_once().await;
+    assert_eq!(t.health().last_error, "");
+    assert_eq!(value(&rec.take(), "m"), Some(1.0));
+}
