@@ -234,3 +234,30 @@ async fn credentials_are_sent() {
     cancel.cancel();
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn file_discovered_alertmanagers_are_used() {
+    let (a, ra) = receiver(StatusCode::OK).await;
+    let dir = std::env::temp_dir().join(format!("flint-notifier-sd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("ams.json");
+    std::fs::write(
+        &file,
+        format!("[{{\"targets\": [\"{a}\"], \"labels\": {{\"dc\": \"eu\"}}}}]"),
+    )
+    .unwrap();
+    let m = Manager::new(options(10));
+    m.apply_config(&config(&format!(
+        "alerting:\n  alertmanagers:\n  - file_sd_configs: [{{files: ['{}']}}]\n    relabel_configs:\n    - {{source_labels: [dc], regex: eu, action: keep}}\n",
+        file.display()
+    )))
+    .unwrap();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(m.clone().run(cancel.clone()));
+    until("file discovery", || m.alertmanagers().0.len() == 1).await;
+    m.send(vec![alert("A")]);
+    until("a request", || !lock(&ra.bodies).is_empty()).await;
+    cancel.cancel();
+    task.await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
