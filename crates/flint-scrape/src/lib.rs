@@ -16,6 +16,7 @@ pub mod append;
 pub mod body;
 pub mod cache;
 pub mod error;
+pub mod failure_log;
 pub mod fetch;
 pub mod manager;
 pub mod meta;

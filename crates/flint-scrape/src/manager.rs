@@ -44,6 +44,7 @@ struct State {
 struct Inner {
     opts: ManagerOptions,
     metrics: ScrapeMetrics,
+    failure_logs: crate::failure_log::FailureLogs,
     state: Mutex<State>,
 }
 
@@ -82,6 +83,7 @@ impl Manager {
             inner: Arc::new(Inner {
                 opts,
                 metrics,
+                failure_logs: Default::default(),
                 state: Mutex::new(State::default()),
             }),
         }
@@ -111,10 +113,19 @@ impl Manager {
             let groups = sets.get(job).cloned().unwrap_or_default();
             match pools.get_mut(job) {
                 Some(p) if p.config() == cfg => {}
-                Some(p) => p.reload(Arc::clone(cfg), &self.inner.opts, &groups)?,
+                Some(p) => p.reload(
+                    Arc::clone(cfg),
+                    &self.inner.opts,
+                    &self.inner.failure_logs,
+                    &groups,
+                )?,
                 None => {
-                    let mut p =
-                        ScrapePool::new(Arc::clone(cfg), &self.inner.opts, &self.inner.metrics)?;
+                    let mut p = ScrapePool::new(
+                        Arc::clone(cfg),
+                        &self.inner.opts,
+                        &self.inner.metrics,
+                        &self.inner.failure_logs,
+                    )?;
                     p.sync(&groups);
                     pools.insert(job.clone(), p);
                 }

@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::Result;
+use crate::failure_log::FailureLogs;
 use crate::manager::ManagerOptions;
 use crate::metrics::ScrapeMetrics;
 use crate::scrape_loop::{LoopContext, ScrapeLoop};
@@ -44,9 +45,11 @@ fn context(
     cfg: Arc<ScrapeConfig>,
     opts: &ManagerOptions,
     metrics: &ScrapeMetrics,
+    logs: &FailureLogs,
 ) -> Result<LoopContext> {
     let client = HttpClient::new(&cfg.http_client(), &ClientOptions::default())?;
     let accept = flint_expfmt::scrape_accept_header(&cfg.protocols());
+    let failure_log = logs.get(&cfg.scrape_failure_log_file);
     Ok(LoopContext {
         cfg,
         client,
@@ -55,6 +58,7 @@ fn context(
         accept,
         offset_seed: opts.offset_seed,
         forced_error: std::sync::Mutex::new(None),
+        failure_log,
         buffers: Default::default(),
     })
 }
@@ -65,10 +69,11 @@ impl ScrapePool {
         cfg: Arc<ScrapeConfig>,
         opts: &ManagerOptions,
         metrics: &ScrapeMetrics,
+        logs: &FailureLogs,
     ) -> Result<Self> {
         metrics.pools.inc();
         Ok(ScrapePool {
-            ctx: Arc::new(context(cfg, opts, metrics)?),
+            ctx: Arc::new(context(cfg, opts, metrics, logs)?),
             active: HashMap::new(),
             dropped: Vec::new(),
             dropped_total: 0,
@@ -169,9 +174,10 @@ impl ScrapePool {
         &mut self,
         cfg: Arc<ScrapeConfig>,
         opts: &ManagerOptions,
+        logs: &FailureLogs,
         groups: &[TargetGroup],
     ) -> Result<()> {
-        let ctx = Arc::new(context(cfg, opts, &self.ctx.metrics)?);
+        let ctx = Arc::new(context(cfg, opts, &self.ctx.metrics, logs)?);
         self.ctx.metrics.reloads.inc();
         for (_, r) in self.active.drain() {
             r.cancel.cancel();

@@ -34,6 +34,8 @@ pub struct LoopContext {
     pub offset_seed: u64,
     /// An error every scrape of the pool reports without fetching (`target_limit`).
     pub forced_error: std::sync::Mutex<Option<String>>,
+    /// Where failed scrapes are logged (`scrape_failure_log_file`).
+    pub failure_log: Option<Arc<crate::failure_log::FailureLog>>,
     /// Body buffers shared by the pool's loops: only scrapes in flight hold one, so memory
     /// follows concurrency rather than the number of targets.
     pub buffers: crate::fetch::BufferPool,
@@ -185,7 +187,13 @@ impl ScrapeLoop {
                 bufs.body = body;
                 r
             }
-            Err(e) => Err(e),
+            Err(e) => {
+                // Only failed fetches are logged, as upstream (not parse or limit errors).
+                if let Some(l) = &self.ctx.failure_log {
+                    l.log(&self.target.url, &e.to_string());
+                }
+                Err(e)
+            }
         };
         self.ctx.buffers.give(bufs);
         let (stats, err) = match result {

@@ -61,3 +61,30 @@ async fn a_failed_scrape_marks_previous_series_stale() {
         .unwrap();
     assert!(flint_model::is_stale_nan(a.2));
 }
+
+#[tokio::test]
+async fn failed_scrapes_go_to_the_failure_log() {
+    let addr = serve(Default::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("failures.log");
+    let cfg = job(&format!(
+        "job_name: j\nmetrics_path: /500\nscrape_failure_log_file: '{}'",
+        file.display()
+    ));
+    let rec = Recorder::default();
+    let (mut l, t) = scrape_loop(cfg, &addr.to_string(), &rec);
+    l.scrape_once().await;
+    l.scrape_once().await;
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(
+        lines[0]["msg"],
+        "server returned HTTP status 500 Internal Server Error"
+    );
+    assert_eq!(lines[0]["target"], t.url.as_str());
+    assert!(text.starts_with("{\"time\":"), "slog's key order: {text}");
+}

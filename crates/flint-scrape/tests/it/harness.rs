@@ -300,6 +300,8 @@ pub fn target(cfg: &ScrapeConfig, addr: &str) -> Target {
 /// A loop scraping `addr` with `cfg` into `rec`.
 pub fn scrape_loop(cfg: ScrapeConfig, addr: &str, rec: &Recorder) -> (ScrapeLoop, Arc<Target>) {
     let t = Arc::new(target(&cfg, addr));
+    let failure_log =
+        flint_scrape::failure_log::FailureLogs::default().get(&cfg.scrape_failure_log_file);
     let ctx = LoopContext {
         client: HttpClient::new(&cfg.http_client(), &ClientOptions::default()).unwrap(),
         accept: flint_expfmt::scrape_accept_header(&cfg.protocols()),
@@ -308,6 +310,7 @@ pub fn scrape_loop(cfg: ScrapeConfig, addr: &str, rec: &Recorder) -> (ScrapeLoop
         metrics: ScrapeMetrics::new(&flint_client::Registry::new()),
         offset_seed: 0,
         forced_error: std::sync::Mutex::new(None),
+        failure_log,
         buffers: Default::default(),
     };
     (ScrapeLoop::new(t.clone(), Arc::new(ctx)), t)
@@ -328,6 +331,8 @@ pub fn scrape_loop_into(
     storage: Arc<dyn Appendable>,
 ) -> (ScrapeLoop, Arc<Target>) {
     let t = Arc::new(target(&cfg, addr));
+    let failure_log =
+        flint_scrape::failure_log::FailureLogs::default().get(&cfg.scrape_failure_log_file);
     let ctx = LoopContext {
         client: HttpClient::new(&cfg.http_client(), &ClientOptions::default()).unwrap(),
         accept: flint_expfmt::scrape_accept_header(&cfg.protocols()),
@@ -336,6 +341,7 @@ pub fn scrape_loop_into(
         metrics: ScrapeMetrics::new(&flint_client::Registry::new()),
         offset_seed: 0,
         forced_error: std::sync::Mutex::new(None),
+        failure_log,
         buffers: Default::default(),
     };
     (ScrapeLoop::new(t.clone(), Arc::new(ctx)), t)
