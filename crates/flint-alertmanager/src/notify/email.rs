@@ -1,12 +1,18 @@
-//! Email through an SMTP smarthost (lettre): STARTTLS or implicit TLS, PLAIN/LOGIN auth,
-//! HTML and text bodies, templated headers.
+//! Email through an SMTP smarthost (lettre): STARTTLS or implicit TLS with `tls_config`
+//! (CA, client certificate, server name, minimum version), PLAIN/LOGIN auth through lettre,
+//! CRAM-MD5 (`auth_secret`) and PLAIN with `auth_identity` by hand ([`auth`]), HTML and text
+//! bodies, templated headers.
+
+mod auth;
 
 use std::sync::Arc;
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, Identity, Tls, TlsParameters, TlsVersion,
+};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
@@ -89,7 +95,7 @@ impl Email {
         msg.map_err(|e| err(e, false))
     }
 
-    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+    fn host_port(&self) -> Result<(String, u16)> {
         let c = &self.conf;
         let (host, port) = c
             .smarthost
@@ -99,17 +105,65 @@ impl Email {
         let port: u16 = port
             .parse()
             .map_err(|_| err(format!("invalid port in {:?}", c.smarthost), false))?;
-        let tls_cfg = c.tls_config.clone().unwrap_or_default();
-        let server_name = if tls_cfg.server_name.is_empty() {
+        Ok((host.to_string(), port))
+    }
+
+    /// TLS parameters from `tls_config`.
+    fn tls_params(&self, host: &str) -> Result<TlsParameters> {
+        let tls = self.conf.tls_config.clone().unwrap_or_default();
+        let name = if tls.server_name.is_empty() {
             host.to_string()
         } else {
-            tls_cfg.server_name.clone()
+            tls.server_name.clone()
         };
-        let params = TlsParameters::builder(server_name)
-            .dangerous_accept_invalid_certs(tls_cfg.insecure_skip_verify)
-            .build_rustls()
-            .map_err(|e| err(e, false))?;
-        let tls = if port == 465 || c.force_implicit_tls == Some(true) {
+        let read = |inline: &str, file: &str| -> Result<Option<Vec<u8>>> {
+            if !file.is_empty() {
+                return std::fs::read(file)
+                    .map(Some)
+                    .map_err(|e| err(format!("{file}: {e}"), false));
+            }
+            Ok((!inline.is_empty()).then(|| inline.as_bytes().to_vec()))
+        };
+        let mut b =
+            TlsParameters::builder(name).dangerous_accept_invalid_certs(tls.insecure_skip_verify);
+        if let Some(ca) = read(&tls.ca, &tls.ca_file)? {
+            b = b.add_root_certificate(Certificate::from_pem(&ca).map_err(|e| err(e, false))?);
+        }
+        if let Some(cert) = read(&tls.cert, &tls.cert_file)? {
+            let key = read(tls.key.expose(), &tls.key_file)?.unwrap_or_default();
+            b = b.identify_with(Identity::from_pem(&cert, &key).map_err(|e| err(e, false))?);
+        }
+        if tls.min_version == "TLS13" {
+            b = b.set_min_tls_version(TlsVersion::Tlsv13);
+        }
+        b.build_rustls().map_err(|e| err(e, false))
+    }
+
+    fn implicit_tls(&self, port: u16) -> bool {
+        port == 465 || self.conf.force_implicit_tls == Some(true)
+    }
+
+    fn password(&self) -> Result<String> {
+        let c = &self.conf;
+        if !c.auth_password_file.is_empty() {
+            return http::secret_file(&c.auth_password_file);
+        }
+        Ok(c.auth_password.expose().to_string())
+    }
+
+    fn secret(&self) -> Result<String> {
+        let c = &self.conf;
+        if !c.auth_secret_file.is_empty() {
+            return http::secret_file(&c.auth_secret_file);
+        }
+        Ok(c.auth_secret.expose().to_string())
+    }
+
+    fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+        let c = &self.conf;
+        let (host, port) = self.host_port()?;
+        let params = self.tls_params(&host)?;
+        let tls = if self.implicit_tls(port) {
             Tls::Wrapper(params)
         } else if c.require_tls.unwrap_or(true) {
             Tls::Required(params)
@@ -120,20 +174,90 @@ impl Email {
             .port(port)
             .tls(tls)
             .hello_name(ClientId::Domain(c.hello.clone()))
-            .timeout(Some(std::time::Duration::from_secs(30)));
+            .timeout(Some(TIMEOUT));
         if !c.auth_username.is_empty() {
-            let pass = if !c.auth_password_file.is_empty() {
-                http::secret_file(&c.auth_password_file)?
-            } else {
-                c.auth_password.expose().to_string()
-            };
-            b = b.credentials(Credentials::new(c.auth_username.clone(), pass));
+            b = b.credentials(Credentials::new(c.auth_username.clone(), self.password()?));
         }
         Ok(b.build())
     }
 
+    /// Which hand-made mechanism upstream would pick that lettre cannot: CRAM-MD5 when a
+    /// secret is set, PLAIN when an identity other than the user name is.
+    fn manual_auth(&self) -> Result<Option<ManualAuth>> {
+        let c = &self.conf;
+        if c.auth_username.is_empty() {
+            return Ok(None);
+        }
+        let secret = self.secret()?;
+        if !secret.is_empty() {
+            return Ok(Some(ManualAuth::CramMd5(secret)));
+        }
+        if !c.auth_identity.is_empty() && c.auth_identity != c.auth_username {
+            return Ok(Some(ManualAuth::Plain(self.password()?)));
+        }
+        Ok(None)
+    }
+
+    /// One session on lettre's connection, authenticating by hand.
+    async fn send_manual(&self, msg: &Message, how: ManualAuth) -> Result<()> {
+        let c = &self.conf;
+        let (host, port) = self.host_port()?;
+        let params = self.tls_params(&host)?;
+        let hello = ClientId::Domain(c.hello.clone());
+        let wrap = self.implicit_tls(port).then(|| params.clone());
+        let io = |e: lettre::transport::smtp::Error| err(format!("send: {e}"), !e.is_permanent());
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (host.as_str(), port),
+            Some(TIMEOUT),
+            &hello,
+            wrap,
+            None,
+        )
+        .await
+        .map_err(io)?;
+        if !conn.is_encrypted() {
+            if conn.can_starttls() {
+                conn.starttls(params, &hello).await.map_err(io)?;
+            } else if c.require_tls.unwrap_or(true) {
+                return Err(err(
+                    format!(
+                        "'require_tls' is true (default) but {host}:{port} does not advertise the STARTTLS extension"
+                    ),
+                    true,
+                ));
+            }
+        }
+        let user = c.auth_username.as_str();
+        match how {
+            ManualAuth::CramMd5(secret) => {
+                let r = conn.command("AUTH CRAM-MD5").await.map_err(io)?;
+                let challenge = r
+                    .first_line()
+                    .and_then(auth::b64_decode)
+                    .ok_or_else(|| err("CRAM-MD5: bad challenge", false))?;
+                conn.command(auth::cram_md5_response(user, &secret, &challenge))
+                    .await
+                    .map_err(io)?;
+            }
+            ManualAuth::Plain(password) => {
+                let resp = auth::plain_response(&c.auth_identity, user, &password);
+                conn.command(format!("AUTH PLAIN {resp}"))
+                    .await
+                    .map_err(io)?;
+            }
+        }
+        conn.send(msg.envelope(), &msg.formatted())
+            .await
+            .map_err(io)?;
+        let _ = conn.quit().await;
+        Ok(())
+    }
+
     async fn send(&self, ctx: &NotifyCtx<'_>, alerts: &[Arc<Alert>]) -> Result<()> {
         let msg = self.message(ctx, alerts)?;
+        if let Some(how) = self.manual_auth()? {
+            return self.send_manual(&msg, how).await;
+        }
         let transport = self.transport()?;
         match transport.send(msg).await {
             Ok(_) => Ok(()),
@@ -141,6 +265,16 @@ impl Email {
             Err(e) => Err(err(format!("send: {e}"), !e.is_permanent())),
         }
     }
+}
+
+const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Authentication done by hand.
+enum ManualAuth {
+    /// CRAM-MD5 with this secret.
+    CramMd5(String),
+    /// PLAIN with `auth_identity` and this password.
+    Plain(String),
 }
 
 impl Notifier for Email {
