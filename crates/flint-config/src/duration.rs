@@ -100,7 +100,11 @@ impl fmt::Display for Duration {
         if ms == 0 {
             return f.write_str("0s");
         }
-        for (unit, size) in UNITS {
+        for (i, (unit, size)) in UNITS.into_iter().enumerate() {
+            // Years and weeks only when exact, as `model.Duration.String` (90d, not 12w6d).
+            if i < 2 && ms % size != 0 {
+                continue;
+            }
             if ms >= size {
                 write!(f, "{}{unit}", ms / size)?;
                 ms %= size;
@@ -140,6 +144,14 @@ mod tests {
             ("1y", 31_536_000_000, "1y"),
             ("100ms", 100, "100ms"),
             ("1m500ms", 60_500, "1m500ms"),
+            ("15d", 1_296_000_000, "15d"),
+            ("2w1d", 1_296_000_000, "15d"),
+            ("90d", 7_776_000_000, "90d"),
+            ("1y1d", 31_622_400_000, "366d"),
+            ("1y2w", 32_745_600_000, "379d"),
+            ("52w1d", 31_536_000_000, "1y"),
+            ("3w", 1_814_400_000, "3w"),
+            ("1w1h", 608_400_000, "7d1h"),
         ] {
             let d: Duration = s.parse().unwrap();
             assert_eq!(d.as_millis(), ms, "{s}");

@@ -37,11 +37,10 @@ pub fn engine_options(args: &ServerArgs) -> anyhow::Result<EngineOptions> {
     })
 }
 
-/// `storageRetention` as Prometheus shows it: `15d`, `512MiB`, or `15d or 512MiB` (weeks
-/// and years only when exact, as Prometheus's duration formatting).
+/// `storageRetention` as Prometheus shows it: `15d`, `512MiB`, or `15d or 512MiB`.
 fn retention(args: &ServerArgs) -> String {
     let time = args.retention_time.or(args.retention_deprecated);
-    let fmt = |d: Duration| flint_promql::parser::format_duration(d.as_millis() as i64);
+    let fmt = |d: Duration| flint_config::Duration::from(d).to_string();
     let size = args
         .retention_size
         .map(|b| flint_config::ByteSize(b).to_string());
