@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod lifecycle;
+pub mod prefix;
 pub mod query_api;
 pub mod rules_api;
 pub mod selector;

@@ -11,5 +11,7 @@ pub mod query_format;
 pub mod query_server;
 pub mod server;
 pub mod server_alerting;
+pub mod server_log;
+pub mod server_web;
 pub mod test_rules;
 pub mod tsdb;

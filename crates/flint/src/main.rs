@@ -15,7 +15,7 @@ use cmd::not_built;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(log_level(&cli));
+    init_logging(log_level(&cli), log_format(&cli));
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -80,13 +80,24 @@ fn log_level(cli: &Cli) -> &str {
     }
 }
 
-/// Logs go to standard error; `FLINT_LOG` (tracing's filter syntax) wins over `--log.level`
-/// (`debug`, `info`, `warn`, `error`), which defaults to `info`.
-fn init_logging(level: &str) {
+/// The `--log.format` of the roles that have one (`logfmt` otherwise).
+fn log_format(cli: &Cli) -> &str {
+    match &cli.command {
+        Some(Command::Server(a)) => &a.log_format,
+        Some(Command::Alertmanager(a)) => &a.log_format,
+        _ => "logfmt",
+    }
+}
+
+/// Logs go to standard error in Prometheus's logfmt or JSON lines; `FLINT_LOG` (tracing's
+/// filter syntax) wins over `--log.level` (`debug`, `info`, `warn`, `error`), which
+/// defaults to `info`.
+fn init_logging(level: &str, format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLINT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .event_format(cmd::server_log::PromFormat::new(format))
         .init();
 }

@@ -15,6 +15,17 @@ async fn start(
     Arc<AtomicBool>,
     tokio::sync::mpsc::Receiver<flint_web::ReloadRequest>,
 ) {
+    start_at(lifecycle, "/").await
+}
+
+async fn start_at(
+    lifecycle: bool,
+    prefix: &str,
+) -> (
+    String,
+    Arc<AtomicBool>,
+    tokio::sync::mpsc::Receiver<flint_web::ReloadRequest>,
+) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let cfg = load_str(
         "scrape_configs:\n  - job_name: j\n    basic_auth: {username: u, password: pw}\n",
@@ -49,7 +60,11 @@ async fn start(
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(serve(listener, router(state), CancellationToken::new()));
+    tokio::spawn(serve(
+        listener,
+        flint_web::prefix::under(router(state), prefix),
+        CancellationToken::new(),
+    ));
     (format!("http://{addr}"), ready, rx)
 }
 
@@ -158,4 +173,23 @@ async fn api_envelopes() {
     assert_eq!(v["data"], serde_json::json!({}));
     let m = get("/metrics").await.text().await.unwrap();
     assert!(m.contains("prometheus_target_scrape_pools_total"), "{m}");
+}
+
+#[tokio::test]
+async fn routes_under_a_prefix() {
+    let (base, _, _) = start_at(false, "/prom/").await;
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let get = |p: &str| c.get(format!("{base}{p}")).send();
+    assert_eq!(get("/prom/-/healthy").await.unwrap().status(), 200);
+    assert_eq!(
+        get("/prom/api/v1/status/flags").await.unwrap().status(),
+        200
+    );
+    assert_eq!(get("/-/healthy").await.unwrap().status(), 404);
+    let r = get("/").await.unwrap();
+    assert_eq!(r.status(), 302);
+    assert_eq!(r.headers()["location"], "/prom");
 }

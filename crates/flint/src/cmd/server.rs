@@ -106,8 +106,8 @@ pub struct ServerArgs {
     /// Only log messages with the given severity or above.
     #[arg(long = "log.level", default_value = "info")]
     pub log_level: String,
-    /// Output format of log messages.
-    #[arg(long = "log.format", default_value = "logfmt")]
+    /// Output format of log messages. One of: [logfmt, json].
+    #[arg(long = "log.format", default_value = "logfmt", value_parser = ["logfmt", "json"])]
     pub log_format: String,
     /// Rules and notifier flags.
     #[command(flatten)]
@@ -310,10 +310,12 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     registry.register_collector(flint_client::process::ProcessCollector::new());
     let db = open_db(&args, &registry)?;
     let storage: Arc<dyn Appendable> = Arc::new(db.clone());
-    let external_url = args
-        .external_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{addr}"));
+    let web = super::server_web::WebUrls::new(
+        args.external_url.as_deref(),
+        args.route_prefix.as_deref(),
+        addr.port(),
+    )?;
+    let external_url = web.external.clone();
     let alerting = super::server_alerting::Alerting::new(
         &args.alerting,
         engine.clone(),
@@ -400,10 +402,7 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         lifecycle: args.enable_lifecycle,
         reload: reload_tx,
         quit: quit.clone(),
-        external_url: args
-            .external_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}")),
+        external_url: web.external.clone(),
     };
     if let Err(e) = engine.register_metrics(&registry) {
         tracing::debug!(error = %e, "engine metrics not registered");
@@ -423,9 +422,12 @@ async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     tracing::info!(address = %listener.local_addr().map_or(addr, |a| a), "Listening");
     let web_task = tokio::spawn(flint_web::serve(
         listener,
-        flint_web::router(state)
-            .merge(flint_web::query_api::routes(query_api))
-            .merge(flint_web::rules_api::routes(alerting.api())),
+        flint_web::prefix::under(
+            flint_web::router(state)
+                .merge(flint_web::query_api::routes(query_api))
+                .merge(flint_web::rules_api::routes(alerting.api())),
+            &web.prefix,
+        ),
         web_cancel.clone(),
     ));
     ready.store(true, Ordering::SeqCst);
