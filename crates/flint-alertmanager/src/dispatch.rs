@@ -53,6 +53,8 @@ pub struct Shared {
     flusher: RwLock<Arc<dyn Flusher>>,
     clock: Clock,
     cancel: CancellationToken,
+    /// The groups' timer tasks, awaited on shutdown so in-flight notifications are recorded.
+    tasks: tokio_util::task::TaskTracker,
     on_groups_changed: Box<dyn Fn(usize) + Send + Sync>,
 }
 
@@ -108,7 +110,7 @@ impl Shared {
             (self.on_groups_changed)(groups.len());
             // The first alert goes in before the timer starts.
             g.insert(alert.clone(), now);
-            tokio::spawn(g.run(self.clone()));
+            self.tasks.spawn(g.run(self.clone()));
         }
     }
 }
@@ -150,6 +152,7 @@ impl Dispatcher {
                 flusher: RwLock::new(flusher),
                 clock,
                 cancel: CancellationToken::new(),
+                tasks: tokio_util::task::TaskTracker::new(),
                 on_groups_changed,
             }),
         }
@@ -168,6 +171,8 @@ impl Dispatcher {
             }
         }
         self.shared.cancel.cancel();
+        self.shared.tasks.close();
+        self.shared.tasks.wait().await;
     }
 
     fn process(&self, batch: &[Arc<Alert>]) {

@@ -16,6 +16,9 @@ use super::{FlushCtx, Shared};
 use crate::alert::{Alert, Fingerprint};
 use crate::time::ZERO_TIME;
 
+/// How long a flush already under way may run on after shutdown is requested.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Default)]
 struct GroupState {
     alerts: HashMap<Fingerprint, Arc<Alert>>,
@@ -161,7 +164,12 @@ impl AggrGroup {
         };
         let flusher = shared.flusher();
         let ok = tokio::select! {
-            _ = self.cancel.cancelled() => false,
+            // On shutdown a flush already under way gets a short grace, so a notification
+            // that went out is also recorded in the nflog (and not re-sent after restart).
+            _ = async {
+                self.cancel.cancelled().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            } => false,
             r = tokio::time::timeout_at(deadline, flusher.flush(&ctx, alerts)) => r.unwrap_or(false),
         };
         if ok {
