@@ -1,7 +1,7 @@
 //! The server's HTTP side: Prometheus HTTP API v1, lifecycle endpoints, `/metrics`.
 //!
 //! [`router`] composes one sub-router per area over a shared [`AppState`]:
-//! [`lifecycle`] (`/-/healthy`, `/-/ready`, `/-/reload`, `/-/quit`), [`targets`]
+//! [`home`] (`/`, links and a query form), [`lifecycle`] (`/-/healthy`, `/-/ready`, `/-/reload`, `/-/quit`), [`targets`]
 //! (`/api/v1/targets`, `/api/v1/targets/metadata`, `/api/v1/metadata`), [`status`]
 //! (`/api/v1/status/config`, `/api/v1/status/flags`) and `/metrics`. Further areas (the
 //! query API) add their own module with a `routes()` function and one line in [`router`].
@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod home;
 pub mod lifecycle;
 pub mod prefix;
 pub mod query_api;
@@ -34,6 +35,7 @@ pub use state::{AppState, ReloadRequest};
 /// The whole HTTP interface.
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(home::routes())
         .merge(lifecycle::routes())
         .merge(targets::routes())
         .merge(status::routes())

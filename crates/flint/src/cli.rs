@@ -10,11 +10,19 @@ use crate::version::LONG_VERSION;
 ///
 /// Without a subcommand, runs the all-in-one stack (server, Alertmanager and UI).
 #[derive(Debug, Parser)]
-#[command(name = "flint", version = LONG_VERSION, propagate_version = true)]
+#[command(
+    name = "flint",
+    version = LONG_VERSION,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// What to run.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Options of the all-in-one stack.
+    #[command(flatten)]
+    pub all_in_one: crate::cmd::all_in_one::AllInOneArgs,
 }
 
 /// The subcommands.

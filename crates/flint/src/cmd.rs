@@ -1,6 +1,7 @@
 //! Implementations of the subcommands.
 
 pub mod alertmanager;
+pub mod all_in_one;
 pub mod check_am_config;
 pub mod check_config;
 pub mod check_metrics;

@@ -27,10 +27,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Some(command) = cli.command else {
-        return Ok(not_built::report(
-            "the all-in-one stack (flint with no arguments)",
-            "issue 9, after the server and Alertmanager",
-        ));
+        return cmd::all_in_one::run(&cli.all_in_one);
     };
     Ok(match command {
         Command::Check(CheckCommand::Metrics(args)) => {

@@ -7,6 +7,10 @@ use flint_testkit::testdata::testdata_path;
 
 #[path = "cli/alerting.rs"]
 mod alerting;
+#[path = "cli/all_in_one.rs"]
+mod all_in_one;
+#[path = "cli/support.rs"]
+mod support;
 #[path = "cli/tsdb.rs"]
 mod tsdb;
 

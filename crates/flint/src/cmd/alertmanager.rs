@@ -122,7 +122,8 @@ fn listen_addr(s: &str) -> anyhow::Result<SocketAddr> {
     resolve_addr(s, "--web.listen-address")
 }
 
-fn resolve_addr(s: &str, flag: &str) -> anyhow::Result<SocketAddr> {
+/// Resolves a listen address flag; an empty host (`:9093`) means every interface.
+pub(crate) fn resolve_addr(s: &str, flag: &str) -> anyhow::Result<SocketAddr> {
     let full = if s.starts_with(':') {
         format!("0.0.0.0{s}")
     } else {
@@ -192,6 +193,15 @@ fn external_url(args: &AlertmanagerArgs, listen: SocketAddr) -> anyhow::Result<(
 
 /// Runs the Alertmanager until SIGINT/SIGTERM; SIGHUP reloads the config.
 pub fn run(args: &AlertmanagerArgs) -> anyhow::Result<ExitCode> {
+    let opts = options(args)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(opts))
+}
+
+/// The library options the flags stand for.
+pub(crate) fn options(args: &AlertmanagerArgs) -> anyhow::Result<Options> {
     let cluster = cluster_options(args)?;
     let listen = listen_addr(&args.listen_address)?;
     let (external_url, route_prefix) = external_url(args, listen)?;
@@ -219,13 +229,11 @@ pub fn run(args: &AlertmanagerArgs) -> anyhow::Result<ExitCode> {
             toolchain: env!("FLINT_RUSTC_VERSION").into(),
         },
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    rt.block_on(serve(opts))
+    Ok(opts)
 }
 
-async fn serve(opts: Options) -> anyhow::Result<ExitCode> {
+/// Serves until SIGINT/SIGTERM.
+pub(crate) async fn serve(opts: Options) -> anyhow::Result<ExitCode> {
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         "Starting Alertmanager."

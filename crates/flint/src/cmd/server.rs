@@ -293,7 +293,8 @@ fn open_db(args: &ServerArgs, registry: &Registry) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
+/// Serves until SIGTERM/SIGINT or `/-/quit`.
+pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let cfg = match load_file(&args.config_file, LoadOptions::default()) {
         Ok(c) => c,
         Err(e) => {
