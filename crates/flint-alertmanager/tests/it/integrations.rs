@@ -1,5 +1,6 @@
 //! Every implemented integration against a recording server on loopback: payload shapes and
-//! upstream's default texts; email through a real SMTP server (aiosmtpd).
+//! upstream's default texts; email through a real SMTP server (aiosmtpd), plain and over STARTTLS
+//! with AUTH and a private CA.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -175,42 +176,81 @@ fn aiosmtpd() -> Option<()> {
     None
 }
 
+/// A python3 SMTP server on loopback whose standard output is collected; killed on drop.
+struct Smtp {
+    child: std::process::Child,
+    port: u16,
+    out: Arc<Mutex<String>>,
+}
+
+impl Smtp {
+    /// Runs `python3 -u <args>` with `{port}` in them replaced by a free port.
+    fn start(args: &[&str]) -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("port");
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| a.replace("{port}", &port.to_string()))
+            .collect();
+        let mut child = Command::new("python3")
+            .arg("-u")
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 SMTP server");
+        let out = Arc::new(Mutex::new(String::new()));
+        let stdout = child.stdout.take().expect("stdout");
+        let sink = out.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                sink.lock().expect("lock").push_str(&(line + "\n"));
+            }
+        });
+        let end = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Smtp { child, port, out }
+    }
+
+    /// What the server printed once `n` messages ended (or after `secs`).
+    async fn messages(&self, n: usize, secs: u64) -> String {
+        let end = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let t = self.out.lock().expect("lock").clone();
+            if t.matches("END MESSAGE").count() >= n || Instant::now() > end {
+                return t;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn email_through_a_real_smtp_server() {
     if aiosmtpd().is_none() {
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let mut child = Command::new("python3")
-        .args([
-            "-u",
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-c",
-            "aiosmtpd.handlers.Debugging",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("aiosmtpd");
-    let out = Arc::new(Mutex::new(String::new()));
-    let stdout = child.stdout.take().expect("stdout");
-    let sink = out.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            sink.lock().expect("lock").push_str(&(line + "\n"));
-        }
-    });
-    let end = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() && Instant::now() < end {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let smtp = Smtp::start(&[
+        "-m",
+        "aiosmtpd",
+        "-n",
+        "-c",
+        "aiosmtpd.handlers.Debugging",
+        "-l",
+        "127.0.0.1:{port}",
+    ]);
+    let port = smtp.port;
     let config = format!(
         "global:\n  smtp_smarthost: '127.0.0.1:{port}'\n  smtp_from: 'am@example.org'\n  smtp_require_tls: false\nroute:\n  receiver: mail\n  group_wait: 100ms\n  group_by: [alertname]\nreceivers:\n  - name: mail\n    email_configs:\n      - to: 'oncall@example.org'\n        text: 'text body {{{{ .CommonLabels.alertname }}}}'\n        headers: {{X-Team: ops}}\n"
     );
@@ -220,20 +260,105 @@ async fn email_through_a_real_smtp_server() {
         None
     )]))
     .await;
-    let end = Instant::now() + Duration::from_secs(8);
-    let text = loop {
-        let t = out.lock().expect("lock").clone();
-        if t.contains("END MESSAGE") || Instant::now() > end {
-            break t;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let _ = child.kill();
-    let _ = child.wait();
+    let text = smtp.messages(1, 8).await;
+    drop(smtp);
     s.stop().await;
     assert!(text.contains("Subject: [FIRING:1] MailMe (page)"), "{text}");
     assert!(text.contains("To: oncall@example.org"), "{text}");
     assert!(text.contains("X-Team: ops"), "{text}");
     assert!(text.contains("text body MailMe"), "{text}");
     assert!(text.contains("text/html"), "{text}");
+}
+
+/// aiosmtpd offering STARTTLS with the test CA's certificate and requiring it, with AUTH
+/// (user `am`, password `secret`) allowed only after TLS; prints each message it accepts.
+const STARTTLS_SERVER: &str = r#"
+import ssl, sys, time
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])
+def auth(server, session, envelope, mechanism, data):
+    return AuthResult(success=(data.login, data.password) == (b"am", b"secret"))
+class Print:
+    async def handle_DATA(self, server, session, envelope):
+        print("TLS:", session.ssl is not None, "AUTH:", session.authenticated)
+        print(envelope.content.decode("utf8", "replace"))
+        print("END MESSAGE")
+        return "250 OK"
+c = Controller(Print(), hostname="127.0.0.1", port=int(sys.argv[3]), tls_context=ctx,
+               require_starttls=True, authenticator=auth, auth_require_tls=True)
+c.start()
+while True:
+    time.sleep(3600)
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn email_over_starttls_with_auth_and_a_private_ca() {
+    if aiosmtpd().is_none() {
+        return;
+    }
+    let tls = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/tls");
+    let (cert, key) = (format!("{tls}/peer.crt"), format!("{tls}/peer.key"));
+    let smtp = Smtp::start(&["-c", STARTTLS_SERVER, &cert, &key, "{port}"]);
+    let port = smtp.port;
+    // `good` trusts the CA and logs in; `badpass` has a wrong password; `badca` trusts
+    // another CA. Only `good` may get through.
+    let receiver = |name: &str, password: &str, ca: &str| {
+        format!(
+            "  - name: {name}\n    email_configs:\n      - to: '{name}@example.org'\n        \
+             auth_username: am\n        auth_password: {password}\n        \
+             tls_config: {{ca_file: '{tls}/{ca}', server_name: localhost}}\n"
+        )
+    };
+    let config = format!(
+        "global:\n  smtp_smarthost: 'localhost:{port}'\n  smtp_from: 'am@example.org'\n\
+         route:\n  receiver: good\n  group_wait: 100ms\n  group_by: [alertname]\n  routes:\n\
+         \x20   - {{receiver: badpass, matchers: [r=badpass]}}\n\
+         \x20   - {{receiver: badca, matchers: [r=badca]}}\n\
+         receivers:\n{}{}{}",
+        receiver("good", "secret", "ca.crt"),
+        receiver("badpass", "wrong", "ca.crt"),
+        receiver("badca", "secret", "other-ca.crt"),
+    );
+    let s = Server::start(&config).await;
+    s.post_alerts(&json!([
+        alert(&[("alertname", "Secure"), ("r", "good")], None),
+        alert(&[("alertname", "Secure"), ("r", "badpass")], None),
+        alert(&[("alertname", "Secure"), ("r", "badca")], None),
+    ]))
+    .await;
+    let text = smtp.messages(1, 10).await;
+    let failed = async || -> f64 {
+        let m = reqwest::get(format!("{}/metrics", s.url))
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .unwrap_or_default();
+        m.lines()
+            .filter(|l| {
+                l.starts_with("alertmanager_notification_requests_failed_total{")
+                    && l.contains("integration=\"email\"")
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    };
+    let end = Instant::now() + Duration::from_secs(10);
+    let mut failures = failed().await;
+    while failures < 2.0 && Instant::now() < end {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        failures = failed().await;
+    }
+    // Give a wrongly delivered message time to show up before counting.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let text = smtp.messages(2, 0).await.max(text);
+    s.stop().await;
+    assert_eq!(text.matches("END MESSAGE").count(), 1, "{text}");
+    assert!(text.contains("TLS: True AUTH: True"), "{text}");
+    assert!(text.contains("To: good@example.org"), "{text}");
+    assert!(
+        failures >= 2.0,
+        "both bad receivers fail: {failures}\n{text}"
+    );
 }
