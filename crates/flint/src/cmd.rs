@@ -15,4 +15,5 @@ pub mod server_alerting;
 pub mod server_log;
 pub mod server_web;
 pub mod test_rules;
+pub mod trim;
 pub mod tsdb;

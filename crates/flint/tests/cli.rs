@@ -13,6 +13,8 @@ mod all_in_one;
 mod support;
 #[path = "cli/tsdb.rs"]
 mod tsdb;
+#[path = "cli/walreplay.rs"]
+mod walreplay;
 
 fn flint(args: &[&str], stdin: &[u8]) -> Output {
     run(env!("CARGO_BIN_EXE_flint").as_ref(), args, stdin)

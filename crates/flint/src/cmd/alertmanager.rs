@@ -246,8 +246,10 @@ pub(crate) async fn serve(opts: Options) -> anyhow::Result<ExitCode> {
     let cancel = CancellationToken::new();
     let (reload_tx, reload_rx) = tokio::sync::mpsc::channel(4);
     let signals = tokio::spawn(handle_signals(cancel.clone(), reload_tx));
+    let trim = tokio::spawn(super::trim::periodically(super::trim::INTERVAL));
     am.run(listener, reload_rx, cancel).await?;
     signals.abort();
+    trim.abort();
     tracing::info!("See you next time!");
     Ok(ExitCode::SUCCESS)
 }

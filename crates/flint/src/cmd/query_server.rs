@@ -79,6 +79,8 @@ pub struct Wiring<'a> {
     pub reload_success: Gauge,
     /// `prometheus_config_last_reload_success_timestamp_seconds`.
     pub reload_time: Gauge,
+    /// What the WAL replay at start read.
+    pub replay: flint_tsdb::ReplayProgress,
 }
 
 /// The query API over the server's TSDB.
@@ -93,5 +95,6 @@ pub fn api(w: Wiring<'_>) -> QueryApi {
     opts.storage_retention = retention(w.args);
     opts.reload_success = w.reload_success;
     opts.reload_time = w.reload_time;
+    opts.replay = w.replay;
     QueryApi::new(opts)
 }

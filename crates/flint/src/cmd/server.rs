@@ -275,7 +275,11 @@ fn register(registry: &Registry, name: &str, help: &str, g: &Gauge) {
     }
 }
 
-fn open_db(args: &ServerArgs, registry: &Registry) -> anyhow::Result<Db> {
+fn open_db(
+    args: &ServerArgs,
+    registry: &Registry,
+    replay: &flint_tsdb::ReplayProgress,
+) -> anyhow::Result<Db> {
     let opts = DbOptions {
         retention: args.retention_time.or(args.retention_deprecated),
         max_bytes: args.retention_size,
@@ -287,7 +291,7 @@ fn open_db(args: &ServerArgs, registry: &Registry) -> anyhow::Result<Db> {
     };
     std::fs::create_dir_all(&args.tsdb_path)
         .with_context(|| format!("creating {}", args.tsdb_path.display()))?;
-    let db = Db::open(&args.tsdb_path, opts.resolved())
+    let db = Db::open_with_progress(&args.tsdb_path, opts.resolved(), replay)
         .with_context(|| format!("opening storage at {}", args.tsdb_path.display()))?;
     db.register_metrics(registry);
     Ok(db)
@@ -309,7 +313,9 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let engine = flint_promql::Engine::new(super::query_server::engine_options(&args)?);
     let registry = Registry::new();
     registry.register_collector(flint_client::process::ProcessCollector::new());
-    let db = open_db(&args, &registry)?;
+    // Which WAL segments the replay read, for `/api/v1/status/walreplay`.
+    let replay = flint_tsdb::ReplayProgress::new();
+    let db = open_db(&args, &registry, &replay)?;
     let storage: Arc<dyn Appendable> = Arc::new(db.clone());
     let web = super::server_web::WebUrls::new(
         args.external_url.as_deref(),
@@ -416,6 +422,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         config: Arc::clone(&reloader.config),
         reload_success: reloader.success.clone(),
         reload_time: reloader.success_time.clone(),
+        replay,
     });
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -28,7 +28,8 @@ fn amtool_alerts(amtool: &Path, port: u16) -> Option<serde_json::Value> {
 const AM_CONFIG: &str =
     "route:\n  receiver: 'null'\n  group_wait: 1s\nreceivers:\n  - name: 'null'\n";
 
-fn flint_server(dir: &Path, port: u16, config: &str) -> Proc {
+/// `flint server` on `dir/prometheus.yml` (written from `config`) with data in `dir/data`.
+pub fn flint_server(dir: &Path, port: u16, config: &str) -> Proc {
     std::fs::write(dir.join("prometheus.yml"), config).expect("config");
     let args = vec![
         "server".to_string(),
