@@ -57,35 +57,42 @@ struct ProxySettings<'a> {
     connect_headers: &'a std::collections::BTreeMap<String, Vec<flint_config::Secret>>,
 }
 
-fn connect_headers(
-    headers: &std::collections::BTreeMap<String, Vec<flint_config::Secret>>,
-) -> Result<HeaderMap> {
-    let mut map = HeaderMap::new();
-    for (name, values) in headers {
-        let n = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|e| Error::Client(format!("proxy_connect_header {name:?}: {e}")))?;
-        for v in values {
-            let v = HeaderValue::from_str(v.expose())
-                .map_err(|e| Error::Client(format!("proxy_connect_header {name:?}: {e}")))?;
-            map.append(n.clone(), v);
-        }
+/// A proxy for every request, bypassed for the hosts of `no_proxy` (comma-separated), that
+/// sends `connect_headers` with each `CONNECT`. Shared with the Alertmanager's receivers.
+pub fn proxy<'a>(
+    url: &str,
+    no_proxy: &str,
+    connect_headers: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<reqwest::Proxy> {
+    let mut proxy =
+        reqwest::Proxy::all(url).map_err(|e| Error::Client(format!("proxy_url: {e}")))?;
+    if !no_proxy.is_empty() {
+        proxy = proxy.no_proxy(reqwest::NoProxy::from_string(no_proxy));
     }
-    Ok(map)
+    let mut map = HeaderMap::new();
+    for (name, value) in connect_headers {
+        let bad = |e: &dyn std::fmt::Display| {
+            Error::Client(format!("proxy_connect_header {name:?}: {e}"))
+        };
+        let n = HeaderName::from_bytes(name.as_bytes()).map_err(|e| bad(&e))?;
+        let v = HeaderValue::from_str(value).map_err(|e| bad(&e))?;
+        map.append(n, v);
+    }
+    if !map.is_empty() {
+        proxy = proxy.headers(map);
+    }
+    Ok(proxy)
 }
 
 fn with_proxy(b: reqwest::ClientBuilder, p: &ProxySettings<'_>) -> Result<reqwest::ClientBuilder> {
     if p.url.is_empty() {
         return Ok(if p.from_env { b } else { b.no_proxy() });
     }
-    let mut proxy =
-        reqwest::Proxy::all(p.url).map_err(|e| Error::Client(format!("proxy_url: {e}")))?;
-    if !p.no_proxy.is_empty() {
-        proxy = proxy.no_proxy(reqwest::NoProxy::from_string(p.no_proxy));
-    }
-    if !p.connect_headers.is_empty() {
-        proxy = proxy.headers(connect_headers(p.connect_headers)?);
-    }
-    Ok(b.proxy(proxy))
+    let headers = p
+        .connect_headers
+        .iter()
+        .flat_map(|(n, vs)| vs.iter().map(move |v| (n.as_str(), v.expose())));
+    Ok(b.proxy(proxy(p.url, p.no_proxy, headers)?))
 }
 
 fn base_builder(

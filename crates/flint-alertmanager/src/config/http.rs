@@ -189,6 +189,16 @@ impl TlsConfig {
                 return Err(format!("unknown TLS version: {v}"));
             }
         }
+        if !self.min_version.is_empty()
+            && !self.max_version.is_empty()
+            && self.max_version < self.min_version
+        {
+            // The names sort in version order (`TLS10` < … < `TLS13`).
+            return Err(format!(
+                "tls_config.max_version must be greater than or equal to tls_config.min_version if both are specified. Current values: min_version={}, max_version={}",
+                self.min_version, self.max_version
+            ));
+        }
         Ok(())
     }
 }

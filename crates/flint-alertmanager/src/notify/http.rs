@@ -1,9 +1,8 @@
 //! HTTP clients for integrations, built from `http_config`, and shared response handling.
 
-use std::sync::Once;
 use std::time::Duration;
 
-use crate::config::http::HttpClientConfig;
+use crate::config::http::{HttpClientConfig, TlsConfig};
 use crate::error::{Error, Result};
 
 /// The `User-Agent` integrations send.
@@ -19,13 +18,30 @@ fn config_err(msg: impl std::fmt::Display) -> Error {
     Error::Config(format!("http_config: {msg}"))
 }
 
+/// The common (`prometheus.yml`) form of a receiver's `tls_config`, so receivers share the
+/// server's rustls set-up: CA, client certificate, `server_name`, `min_version`/`max_version`.
+fn common_tls(t: &TlsConfig) -> flint_config::tls::TlsConfig {
+    flint_config::tls::TlsConfig {
+        ca: t.ca.clone(),
+        ca_file: t.ca_file.clone(),
+        cert: t.cert.clone(),
+        cert_file: t.cert_file.clone(),
+        key: flint_config::Secret::new(t.key.expose()),
+        key_file: t.key_file.clone(),
+        server_name: t.server_name.clone(),
+        insecure_skip_verify: t.insecure_skip_verify,
+        min_version: t.min_version.clone(),
+        max_version: t.max_version.clone(),
+        ..Default::default()
+    }
+}
+
 /// Builds a client from `http_config`: TLS, proxy, redirects.
 pub fn client(cfg: &HttpClientConfig) -> Result<reqwest::Client> {
-    static PROVIDER: Once = Once::new();
-    PROVIDER.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+    let tls = flint_discovery::client::tls::client_config(&common_tls(&cfg.tls_config))
+        .map_err(config_err)?;
     let mut b = reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
         .user_agent(USER_AGENT)
         .connect_timeout(Duration::from_secs(30));
     if !cfg.follow_redirects {
@@ -35,46 +51,17 @@ pub fn client(cfg: &HttpClientConfig) -> Result<reqwest::Client> {
         b = b.http1_only();
     }
     match &cfg.proxy_url {
-        Some(p) if !cfg.proxy_from_environment => {
-            if let Ok(proxy) = reqwest::Proxy::all(p.as_str()) {
-                b = b.proxy(proxy);
-            }
+        _ if cfg.proxy_from_environment => {}
+        Some(url) => {
+            let headers = cfg
+                .proxy_connect_header
+                .iter()
+                .flat_map(|(n, vs)| vs.iter().map(move |v| (n.as_str(), v.expose())));
+            let no_proxy = cfg.no_proxy.as_deref().unwrap_or_default();
+            b = b
+                .proxy(flint_discovery::client::proxy(url, no_proxy, headers).map_err(config_err)?);
         }
-        _ if !cfg.proxy_from_environment => b = b.no_proxy(),
-        _ => {}
-    }
-    let tls = &cfg.tls_config;
-    if tls.insecure_skip_verify {
-        b = b.tls_danger_accept_invalid_certs(true);
-    }
-    let ca = if !tls.ca_file.is_empty() {
-        Some(std::fs::read(&tls.ca_file).map_err(|e| Error::io(&tls.ca_file, e))?)
-    } else if !tls.ca.is_empty() {
-        Some(tls.ca.as_bytes().to_vec())
-    } else {
-        None
-    };
-    if let Some(ca) = ca {
-        for c in reqwest::Certificate::from_pem_bundle(&ca).map_err(config_err)? {
-            b = b.add_root_certificate(c);
-        }
-    }
-    let cert = if !tls.cert_file.is_empty() {
-        Some(std::fs::read(&tls.cert_file).map_err(|e| Error::io(&tls.cert_file, e))?)
-    } else if !tls.cert.is_empty() {
-        Some(tls.cert.as_bytes().to_vec())
-    } else {
-        None
-    };
-    if let Some(mut pem) = cert {
-        let key = if !tls.key_file.is_empty() {
-            std::fs::read(&tls.key_file).map_err(|e| Error::io(&tls.key_file, e))?
-        } else {
-            tls.key.expose().as_bytes().to_vec()
-        };
-        pem.push(b'\n');
-        pem.extend_from_slice(&key);
-        b = b.identity(reqwest::Identity::from_pem(&pem).map_err(config_err)?);
+        None => b = b.no_proxy(),
     }
     b.build().map_err(config_err)
 }

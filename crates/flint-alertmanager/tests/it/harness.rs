@@ -229,6 +229,35 @@ impl Server {
         (r.status().as_u16(), r.text().await.unwrap_or_default())
     }
 
+    /// `alertmanager_notification_requests_failed_total` summed over one integration.
+    pub async fn failed_requests(&self, integration: &str) -> f64 {
+        let text = match client().get(format!("{}/metrics", self.url)).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        let label = format!("integration=\"{integration}\"");
+        text.lines()
+            .filter(|l| {
+                l.starts_with("alertmanager_notification_requests_failed_total{")
+                    && l.contains(&label)
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Waits until `integration` has failed at least `n` requests or `secs` pass; returns
+    /// the count.
+    pub async fn wait_failed(&self, integration: &str, n: f64, secs: u64) -> f64 {
+        let end = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let got = self.failed_requests(integration).await;
+            if got >= n || std::time::Instant::now() >= end {
+                return got;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// GETs a path and parses JSON.
     pub async fn get(&self, path: &str) -> Value {
         let r = client()

@@ -329,27 +329,7 @@ async fn email_over_starttls_with_auth_and_a_private_ca() {
     ]))
     .await;
     let text = smtp.messages(1, 10).await;
-    let failed = async || -> f64 {
-        let m = reqwest::get(format!("{}/metrics", s.url))
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .unwrap_or_default();
-        m.lines()
-            .filter(|l| {
-                l.starts_with("alertmanager_notification_requests_failed_total{")
-                    && l.contains("integration=\"email\"")
-            })
-            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
-            .sum()
-    };
-    let end = Instant::now() + Duration::from_secs(10);
-    let mut failures = failed().await;
-    while failures < 2.0 && Instant::now() < end {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        failures = failed().await;
-    }
+    let failures = s.wait_failed("email", 2.0, 10).await;
     // Give a wrongly delivered message time to show up before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let text = smtp.messages(2, 0).await.max(text);

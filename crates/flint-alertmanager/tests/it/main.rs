@@ -8,5 +8,6 @@ mod cluster;
 mod harness;
 mod integrations;
 mod prometheus;
+mod receiver_http;
 mod snapshots;
 mod webhook;

@@ -3,6 +3,7 @@
 //! rotation, auth styles), proxies and redirects.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
@@ -10,7 +11,7 @@ use axum::response::IntoResponse;
 use flint_config::http_client::HttpClientConfig;
 use flint_config::{LoadOptions, load_str};
 use flint_discovery::client::{ClientOptions, HttpClient};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use flint_testkit::net::{self, Log, Seen};
 
 fn tls_dir() -> String {
     format!("{}/testdata/tls", env!("CARGO_MANIFEST_DIR"))
@@ -39,89 +40,26 @@ async fn get(c: &HttpClient, url: &str) -> Result<reqwest::Response, String> {
     rb.send().await.map_err(|e| format!("{e:?}"))
 }
 
-/// What a TLS server saw of one connection.
-#[derive(Debug, Clone)]
-struct Seen {
-    version: Option<rustls::ProtocolVersion>,
-    client_cert: bool,
-}
-
-/// A TLS server answering every request with `ok`.
+/// The TLS test server with certificate `name` from the test folder; `verify_clients`
+/// requires client certificates from the test CA.
 async fn tls_server(
     name: &str,
     verify_clients: bool,
     versions: &[&'static rustls::SupportedProtocolVersion],
-) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+) -> (String, Log<Seen>) {
     let dir = tls_dir();
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_file_iter(format!("{dir}/{name}.crt"))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-    let key = PrivateKeyDer::from_pem_file(format!("{dir}/{name}.key")).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let b = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(versions)
-        .unwrap();
-    let b = if verify_clients {
-        let mut roots = rustls::RootCertStore::empty();
-        for c in CertificateDer::pem_file_iter(format!("{dir}/ca.crt")).unwrap() {
-            roots.add(c.unwrap()).unwrap();
-        }
-        let v =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .unwrap();
-        b.with_client_cert_verifier(v)
-    } else {
-        b.with_no_client_auth()
-    };
-    let cfg = b.with_single_cert(certs, key).unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(cfg));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((tcp, _)) = listener.accept().await else {
-                return;
-            };
-            let acceptor = acceptor.clone();
-            let seen = s2.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let (_, conn) = tls.get_ref();
-                seen.lock().unwrap().push(Seen {
-                    version: conn.protocol_version(),
-                    client_cert: conn.peer_certificates().is_some_and(|c| !c.is_empty()),
-                });
-                let mut buf = vec![0u8; 4096];
-                let mut got = Vec::new();
-                while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tls.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => got.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = tls
-                    .write_all(
-                        b"HTTP/1.1 200 OK\r\ncontent-length: 3\r\nconnection: close\r\n\r\nok\n",
-                    )
-                    .await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    (format!("https://127.0.0.1:{}/metrics", addr.port()), seen)
+    let ca = PathBuf::from(format!("{dir}/ca.crt"));
+    let (port, seen) = net::tls_server(
+        Path::new(&format!("{dir}/{name}.crt")),
+        Path::new(&format!("{dir}/{name}.key")),
+        verify_clients.then_some(ca.as_path()),
+        versions,
+    )
+    .await;
+    (format!("https://127.0.0.1:{port}/metrics"), seen)
 }
 
-const BOTH: &[&rustls::SupportedProtocolVersion] =
-    &[&rustls::version::TLS12, &rustls::version::TLS13];
+const BOTH: &[&rustls::SupportedProtocolVersion] = net::TLS12_AND_13;
 
 #[tokio::test]
 async fn tls_ca_and_server_name() {
@@ -340,37 +278,9 @@ async fn oauth2_short_tokens_and_auth_in_params() {
     assert!(e.contains("oauth2") && e.contains("404"), "{e}");
 }
 
-/// A proxy that records what it was asked and answers `status` with a small body.
-async fn proxy(status: u16) -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let s2 = seen.clone();
-    tokio::spawn(async move {
-        while let Ok((mut tcp, _)) = listener.accept().await {
-            let mut buf = vec![0u8; 4096];
-            let mut got = Vec::new();
-            while !got.windows(4).any(|w| w == b"\r\n\r\n") {
-                match tcp.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            s2.lock()
-                .unwrap()
-                .push(String::from_utf8_lossy(&got).into_owned());
-            let resp = format!(
-                "HTTP/1.1 {status} X\r\ncontent-length: 8\r\nconnection: close\r\n\r\nproxied\n"
-            );
-            let _ = tcp.write_all(resp.as_bytes()).await;
-        }
-    });
-    (format!("http://{addr}"), seen)
-}
-
 #[tokio::test]
 async fn proxies_and_connect_headers() {
-    let (purl, seen) = proxy(200).await;
+    let (purl, seen) = net::recording_proxy(200).await;
     let c = client(&format!("proxy_url: '{purl}'"));
     let r = get(&c, "http://target.invalid:9100/metrics").await.unwrap();
     assert_eq!(r.text().await.unwrap(), "proxied\n");
@@ -384,7 +294,7 @@ async fn proxies_and_connect_headers() {
     assert!(get(&c, "http://target.invalid:9100/metrics").await.is_err());
     assert_eq!(seen.lock().unwrap().len(), 1);
     // HTTPS goes through CONNECT, carrying proxy_connect_header.
-    let (purl, seen) = proxy(403).await;
+    let (purl, seen) = net::recording_proxy(403).await;
     let c = client(&format!(
         "proxy_url: '{purl}'\nproxy_connect_header: {{X-Proxy-Token: [secret1]}}"
     ));
