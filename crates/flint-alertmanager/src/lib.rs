@@ -29,6 +29,7 @@ pub mod cluster;
 pub mod config;
 pub mod dispatch;
 pub mod error;
+mod hashing;
 pub mod inhibit;
 pub mod matchers;
 pub mod metrics;

@@ -5,12 +5,12 @@
 pub mod intern;
 pub mod marker;
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::mpsc;
 
 use crate::alert::{Alert, Fingerprint};
+use crate::hashing::FastMap;
 use crate::time::{Clock, Millis};
 pub use intern::Interner;
 pub use marker::{AlertStatus, Marker};
@@ -21,7 +21,7 @@ pub type Batch = Arc<[Arc<Alert>]>;
 /// The alert store. Cheap to share behind an `Arc`.
 #[derive(Debug)]
 pub struct Store {
-    alerts: RwLock<HashMap<Fingerprint, Arc<Alert>>>,
+    alerts: RwLock<FastMap<Fingerprint, Arc<Alert>>>,
     subscribers: Mutex<Vec<mpsc::UnboundedSender<Batch>>>,
     interner: Interner,
     clock: Clock,
@@ -31,7 +31,7 @@ impl Store {
     /// An empty store reading time from `clock`.
     pub fn new(clock: Clock) -> Self {
         Store {
-            alerts: RwLock::new(HashMap::new()),
+            alerts: RwLock::new(FastMap::default()),
             subscribers: Mutex::new(Vec::new()),
             interner: Interner::default(),
             clock,

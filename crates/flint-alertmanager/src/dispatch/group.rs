@@ -3,7 +3,6 @@
 //! `aggrGroup`.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
 use flint_model::Labels;
@@ -14,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 use super::route::RouteNode;
 use super::{FlushCtx, Shared};
 use crate::alert::{Alert, Fingerprint};
+use crate::hashing::FastMap;
 use crate::time::ZERO_TIME;
 
 /// How long a flush already under way may run on after shutdown is requested.
@@ -21,7 +21,7 @@ const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 #[derive(Debug, Default)]
 struct GroupState {
-    alerts: HashMap<Fingerprint, Arc<Alert>>,
+    alerts: FastMap<Fingerprint, Arc<Alert>>,
     has_flushed: bool,
     flush_now: bool,
 }
@@ -41,18 +41,33 @@ pub struct AggrGroup {
     pub cancel: CancellationToken,
 }
 
-/// Upstream's `AlertSlice` order: by `job`, then `instance`, then the whole label set.
-pub fn alert_order(a: &Alert, b: &Alert) -> Ordering {
-    for key in ["job", "instance"] {
-        match (a.labels.get(key), b.labels.get(key)) {
-            (None, None) => continue,
-            (None, Some(_)) => return Ordering::Greater,
-            (Some(_), None) => return Ordering::Less,
-            (Some(x), Some(y)) if x != y => return x.cmp(y),
-            _ => {}
+/// Sorts into upstream's `AlertSlice` order: by `job`, then `instance` (alerts without the
+/// label last), then the whole label set. The two label lookups are made once per alert,
+/// not once per comparison: on a 1000-alert group they were most of a flush's CPU.
+pub fn sort_alerts(alerts: &mut Vec<Arc<Alert>>) {
+    fn present_first(a: Option<&str>, b: Option<&str>) -> Ordering {
+        match (a, b) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (None, None) => Ordering::Equal,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
         }
     }
-    a.labels.cmp(&b.labels)
+    let order: Vec<usize> = {
+        let mut keyed: Vec<(Option<&str>, Option<&str>, usize)> = alerts
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.labels.get("job"), a.labels.get("instance"), i))
+            .collect();
+        keyed.sort_by(|x, y| {
+            present_first(x.0, y.0)
+                .then_with(|| present_first(x.1, y.1))
+                .then_with(|| alerts[x.2].labels.cmp(&alerts[y.2].labels))
+        });
+        keyed.into_iter().map(|k| k.2).collect()
+    };
+    let mut slots: Vec<Option<Arc<Alert>>> = std::mem::take(alerts).into_iter().map(Some).collect();
+    *alerts = order.into_iter().filter_map(|i| slots[i].take()).collect();
 }
 
 impl AggrGroup {
@@ -93,7 +108,7 @@ impl AggrGroup {
     /// The group's alerts, in notification order.
     pub fn alerts(&self) -> Vec<Arc<Alert>> {
         let mut v: Vec<Arc<Alert>> = self.lock().alerts.values().cloned().collect();
-        v.sort_by(|a, b| alert_order(a, b));
+        sort_alerts(&mut v);
         v
     }
 
@@ -152,7 +167,7 @@ impl AggrGroup {
                     alerts.push(Arc::new(c));
                 }
             }
-            alerts.sort_by(|a, b| alert_order(a, b));
+            sort_alerts(&mut alerts);
             (alerts, resolved)
         };
         let ctx = FlushCtx {

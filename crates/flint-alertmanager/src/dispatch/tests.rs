@@ -116,3 +116,31 @@ async fn reload_keeps_unchanged_groups_timing() {
     assert_eq!(times, vec![1000, 6000]);
     cancel.cancel();
 }
+
+#[test]
+fn alerts_sort_by_job_then_instance_then_labels() {
+    let mk = |pairs: &[(&str, &str)]| Arc::new(alert(pairs, 0));
+    let mut v = vec![
+        mk(&[("alertname", "z")]),
+        mk(&[("alertname", "b"), ("job", "a")]),
+        mk(&[("alertname", "a"), ("instance", "i2"), ("job", "a")]),
+        mk(&[("alertname", "b"), ("instance", "i1"), ("job", "a")]),
+        mk(&[("alertname", "a"), ("instance", "i1"), ("job", "a")]),
+        mk(&[("alertname", "a"), ("job", "0")]),
+        mk(&[("alertname", "a")]),
+    ];
+    group::sort_alerts(&mut v);
+    let got: Vec<String> = v.iter().map(|a| a.labels.to_string()).collect();
+    assert_eq!(
+        got,
+        [
+            r#"{alertname="a", job="0"}"#,
+            r#"{alertname="a", instance="i1", job="a"}"#,
+            r#"{alertname="b", instance="i1", job="a"}"#,
+            r#"{alertname="a", instance="i2", job="a"}"#,
+            r#"{alertname="b", job="a"}"#,
+            r#"{alertname="a"}"#,
+            r#"{alertname="z"}"#,
+        ]
+    );
+}

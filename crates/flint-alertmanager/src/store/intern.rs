@@ -1,12 +1,12 @@
 //! String interning so 100k alerts share their label names and common values.
 
-use std::collections::HashSet;
+use crate::hashing::FastSet;
 use std::sync::{Arc, Mutex};
 
 /// A set of shared strings. Entries nobody else holds are dropped by [`Interner::gc`].
 #[derive(Debug, Default)]
 pub struct Interner {
-    set: Mutex<HashSet<Arc<str>>>,
+    set: Mutex<FastSet<Arc<str>>>,
 }
 
 impl Interner {

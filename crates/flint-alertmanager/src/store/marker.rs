@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use crate::alert::Fingerprint;
+use crate::hashing::FastMap;
 
 /// The state of one alert as the API shows it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -39,7 +40,7 @@ type Muted = Box<(Vec<String>, Vec<String>)>;
 /// allocation; only suppressed ones carry their silence and inhibitor IDs.
 #[derive(Debug, Default)]
 pub struct Marker {
-    alerts: RwLock<HashMap<Fingerprint, Option<Muted>>>,
+    alerts: RwLock<FastMap<Fingerprint, Option<Muted>>>,
     /// (route ID, group key) → names of the time intervals muting the group.
     groups: RwLock<HashMap<(String, String), Vec<String>>>,
 }
