@@ -13,8 +13,9 @@
 
 use std::time::Duration;
 
-/// How often [`periodically`] trims.
-pub const INTERVAL: Duration = Duration::from_secs(5);
+/// How often [`periodically`] trims: soon after a flush burst, so resident memory follows
+/// the live data within a second.
+pub const INTERVAL: Duration = Duration::from_secs(1);
 
 /// Trims every `every` until the task is dropped.
 pub async fn periodically(every: Duration) {
