@@ -30,6 +30,7 @@ pub mod json;
 mod meta;
 mod params;
 mod parse;
+mod remote_write;
 mod respond;
 mod result_json;
 mod status;
@@ -101,6 +102,9 @@ pub struct QueryApiOptions {
     pub reload_time: Gauge,
     /// Progress of the WAL replay (`/api/v1/status/walreplay`).
     pub replay: ReplayProgress,
+    /// The remote-write receiver (`--web.enable-remote-write-receiver`); without it
+    /// `/api/v1/write` answers 404.
+    pub remote_write: Option<flint_remote::WriteReceiver>,
 }
 
 impl QueryApiOptions {
@@ -120,6 +124,7 @@ impl QueryApiOptions {
             reload_success: Gauge::with_value(1.0),
             reload_time: Gauge::default(),
             replay: ReplayProgress::new(),
+            remote_write: None,
         }
     }
 }
@@ -193,6 +198,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(api: QueryApi) -> Router<S> {
         .route("/api/v1/status/runtimeinfo", get(status::runtimeinfo))
         .route("/api/v1/status/tsdb", get(status::tsdb))
         .merge(admin::routes())
+        .merge(remote_write::routes())
         .route("/federate", get(federate::federate))
         .route_layer(middleware::from_fn_with_state(api.clone(), when_ready));
     Router::new()

@@ -9,6 +9,8 @@ use flint_testkit::testdata::testdata_path;
 mod alerting;
 #[path = "cli/all_in_one.rs"]
 mod all_in_one;
+#[path = "cli/remote_write.rs"]
+mod remote_write;
 #[path = "cli/support.rs"]
 mod support;
 #[path = "cli/tsdb.rs"]

@@ -81,11 +81,17 @@ pub struct Wiring<'a> {
     pub reload_time: Gauge,
     /// What the WAL replay at start read.
     pub replay: flint_tsdb::ReplayProgress,
+    /// Where the remote-write receiver registers its metrics.
+    pub registry: &'a flint_client::Registry,
 }
 
 /// The query API over the server's TSDB.
 pub fn api(w: Wiring<'_>) -> QueryApi {
     let mut opts = QueryApiOptions::new(w.engine, Arc::new(w.db.clone()));
+    opts.remote_write = w
+        .args
+        .enable_remote_write_receiver
+        .then(|| flint_remote::WriteReceiver::new(Arc::new(w.db.clone()), w.registry));
     opts.db = Some(w.db);
     opts.enable_admin = w.args.enable_admin_api;
     opts.ready = w.ready;

@@ -49,6 +49,9 @@ pub struct ServerArgs {
     /// Enable API endpoints for admin control actions.
     #[arg(long = "web.enable-admin-api")]
     pub enable_admin_api: bool,
+    /// Enable API endpoint accepting remote write requests.
+    #[arg(long = "web.enable-remote-write-receiver")]
+    pub enable_remote_write_receiver: bool,
     /// The URL under which Prometheus is externally reachable.
     #[arg(long = "web.external-url")]
     pub external_url: Option<String>,
@@ -131,6 +134,10 @@ impl ServerArgs {
             (
                 "web.enable-admin-api".into(),
                 self.enable_admin_api.to_string(),
+            ),
+            (
+                "web.enable-remote-write-receiver".into(),
+                self.enable_remote_write_receiver.to_string(),
             ),
             (
                 "web.external-url".into(),
@@ -423,6 +430,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         reload_success: reloader.success.clone(),
         reload_time: reloader.success_time.clone(),
         replay,
+        registry: &registry,
     });
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -30,13 +30,19 @@ const AM_CONFIG: &str =
 
 /// `flint server` on `dir/prometheus.yml` (written from `config`) with data in `dir/data`.
 pub fn flint_server(dir: &Path, port: u16, config: &str) -> Proc {
+    flint_server_with(dir, port, config, &[])
+}
+
+/// [`flint_server`] with more flags.
+pub fn flint_server_with(dir: &Path, port: u16, config: &str, flags: &[&str]) -> Proc {
     std::fs::write(dir.join("prometheus.yml"), config).expect("config");
-    let args = vec![
+    let mut args = vec![
         "server".to_string(),
         format!("--config.file={}", dir.join("prometheus.yml").display()),
         format!("--storage.tsdb.path={}", dir.join("data").display()),
         format!("--web.listen-address=127.0.0.1:{port}"),
     ];
+    args.extend(flags.iter().map(|f| f.to_string()));
     spawn(
         env!("CARGO_BIN_EXE_flint").as_ref(),
         &args,

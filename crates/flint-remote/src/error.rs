@@ -1,0 +1,40 @@
+//! What the receiver answers when a request cannot be taken.
+
+use flint_storage::{AppendError, StorageError};
+
+/// Why a remote-write request was refused, with the HTTP status Prometheus answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ReceiveError {
+    /// The content type or encoding is not one this server takes (415).
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    /// The body is not a snappy block (400).
+    #[error("snappy: {0}")]
+    Snappy(#[from] snap::Error),
+    /// The body is not a `WriteRequest` (400).
+    #[error("decoding the write request: {0}")]
+    Decode(#[from] prost::DecodeError),
+    /// A sample the storage refuses (out of order, too old, duplicate): the whole request
+    /// is rolled back and answered 400 so the sender does not retry it.
+    #[error("{error} for series {series}")]
+    Sample {
+        /// The storage's reason.
+        error: AppendError,
+        /// The series, in Prometheus's notation.
+        series: String,
+    },
+    /// The storage failed (500: the sender retries).
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+}
+
+impl ReceiveError {
+    /// The HTTP status code for the answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            ReceiveError::UnsupportedMedia(_) => 415,
+            ReceiveError::Snappy(_) | ReceiveError::Decode(_) | ReceiveError::Sample { .. } => 400,
+            ReceiveError::Storage(_) => 500,
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `POST /api/v1/write`: the remote-write receiver, on with `--web.enable-remote-write-receiver`.
+//! Answers are plain text, as upstream's (`204` when taken).
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use super::{QueryApi, blocking};
+
+/// Bodies above this are refused (413) before decoding; a 1.0 sender's batches are far
+/// smaller (2000 samples by default).
+const MAX_BODY: usize = 32 << 20;
+
+/// The receiver's route.
+pub fn routes() -> Router<QueryApi> {
+    Router::new()
+        .route("/api/v1/write", post(write))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+async fn write(State(api): State<QueryApi>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(receiver) = api.opts().remote_write.clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n",
+        )
+            .into_response();
+    };
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header_text(header::CONTENT_TYPE);
+    let encoding = header_text(header::CONTENT_ENCODING);
+    blocking(
+        move || match receiver.receive(content_type.as_deref(), encoding.as_deref(), &body) {
+            Ok(_) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => {
+                let status =
+                    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                if status.is_server_error() {
+                    tracing::error!(error = %e, "remote write: request failed");
+                } else {
+                    tracing::warn!(error = %e, "remote write: request refused");
+                }
+                (status, format!("{e}\n")).into_response()
+            }
+        },
+    )
+    .await
+}
