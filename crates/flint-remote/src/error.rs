@@ -38,3 +38,38 @@ impl ReceiveError {
         }
     }
 }
+
+/// Why a remote-read request was refused, with the HTTP status Prometheus answers.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The body is not a snappy block (400).
+    #[error("snappy: {0}")]
+    Snappy(#[from] snap::Error),
+    /// The body is not a `ReadRequest` (400).
+    #[error("decoding the read request: {0}")]
+    Decode(#[from] prost::DecodeError),
+    /// No accepted response type is one this server speaks (400).
+    #[error(
+        "server does not support any of the requested response types: {0:?}; supported: [SAMPLES]"
+    )]
+    ResponseType(Vec<i32>),
+    /// A matcher that cannot be built (400).
+    #[error("{0}")]
+    Matcher(String),
+    /// The request would return more samples than allowed (400).
+    #[error("exceeded sample limit ({0})")]
+    SampleLimit(usize),
+    /// The storage failed (500).
+    #[error("{0}")]
+    Storage(#[from] StorageError),
+}
+
+impl ReadError {
+    /// The HTTP status code for the answer.
+    pub fn status(&self) -> u16 {
+        match self {
+            ReadError::Storage(_) => 500,
+            _ => 400,
+        }
+    }
+}

@@ -68,3 +68,49 @@ pub struct MetricMetadata {
     #[prost(string, tag = "5")]
     pub unit: String,
 }
+
+/// A remote-read request: queries and the response types the client takes, in preference
+/// order (`0` = SAMPLES, `1` = STREAMED_XOR_CHUNKS).
+#[derive(Clone, PartialEq, Message)]
+pub struct ReadRequest {
+    #[prost(message, repeated, tag = "1")]
+    pub queries: Vec<Query>,
+    #[prost(int32, repeated, tag = "2")]
+    pub accepted_response_types: Vec<i32>,
+}
+
+/// One query of a read request (its `hints`, field 4, are not used).
+#[derive(Clone, PartialEq, Message)]
+pub struct Query {
+    #[prost(int64, tag = "1")]
+    pub start_timestamp_ms: i64,
+    #[prost(int64, tag = "2")]
+    pub end_timestamp_ms: i64,
+    #[prost(message, repeated, tag = "3")]
+    pub matchers: Vec<LabelMatcher>,
+}
+
+/// A label matcher: `type` 0 `=`, 1 `!=`, 2 `=~`, 3 `!~`.
+#[derive(Clone, PartialEq, Message)]
+pub struct LabelMatcher {
+    #[prost(int32, tag = "1")]
+    pub r#type: i32,
+    #[prost(string, tag = "2")]
+    pub name: String,
+    #[prost(string, tag = "3")]
+    pub value: String,
+}
+
+/// The SAMPLES answer: one result per query, in the request's order.
+#[derive(Clone, PartialEq, Message)]
+pub struct ReadResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub results: Vec<QueryResult>,
+}
+
+/// The series one query matched, samples in time order.
+#[derive(Clone, PartialEq, Message)]
+pub struct QueryResult {
+    #[prost(message, repeated, tag = "1")]
+    pub timeseries: Vec<TimeSeries>,
+}

@@ -30,7 +30,7 @@ pub mod json;
 mod meta;
 mod params;
 mod parse;
-mod remote_write;
+mod remote;
 mod respond;
 mod result_json;
 mod status;
@@ -105,6 +105,8 @@ pub struct QueryApiOptions {
     /// The remote-write receiver (`--web.enable-remote-write-receiver`); without it
     /// `/api/v1/write` answers 404.
     pub remote_write: Option<flint_remote::WriteReceiver>,
+    /// `--storage.remote.read-sample-limit`: most samples one remote-read request returns.
+    pub remote_read_sample_limit: usize,
 }
 
 impl QueryApiOptions {
@@ -125,6 +127,7 @@ impl QueryApiOptions {
             reload_time: Gauge::default(),
             replay: ReplayProgress::new(),
             remote_write: None,
+            remote_read_sample_limit: 50_000_000,
         }
     }
 }
@@ -198,7 +201,7 @@ pub fn routes<S: Clone + Send + Sync + 'static>(api: QueryApi) -> Router<S> {
         .route("/api/v1/status/runtimeinfo", get(status::runtimeinfo))
         .route("/api/v1/status/tsdb", get(status::tsdb))
         .merge(admin::routes())
-        .merge(remote_write::routes())
+        .merge(remote::routes())
         .route("/federate", get(federate::federate))
         .route_layer(middleware::from_fn_with_state(api.clone(), when_ready));
     Router::new()

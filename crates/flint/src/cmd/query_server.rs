@@ -92,6 +92,10 @@ pub fn api(w: Wiring<'_>) -> QueryApi {
         .args
         .enable_remote_write_receiver
         .then(|| flint_remote::WriteReceiver::new(Arc::new(w.db.clone()), w.registry));
+    opts.remote_read_sample_limit = match w.args.remote_read_sample_limit {
+        0 => usize::MAX,
+        n => n,
+    };
     opts.db = Some(w.db);
     opts.enable_admin = w.args.enable_admin_api;
     opts.ready = w.ready;

@@ -52,6 +52,13 @@ pub struct ServerArgs {
     /// Enable API endpoint accepting remote write requests.
     #[arg(long = "web.enable-remote-write-receiver")]
     pub enable_remote_write_receiver: bool,
+    /// Maximum overall number of samples to return via the remote read interface, in a
+    /// single query. 0 means no limit.
+    #[arg(
+        long = "storage.remote.read-sample-limit",
+        default_value_t = 50_000_000
+    )]
+    pub remote_read_sample_limit: usize,
     /// The URL under which Prometheus is externally reachable.
     #[arg(long = "web.external-url")]
     pub external_url: Option<String>,
@@ -138,6 +145,10 @@ impl ServerArgs {
             (
                 "web.enable-remote-write-receiver".into(),
                 self.enable_remote_write_receiver.to_string(),
+            ),
+            (
+                "storage.remote.read-sample-limit".into(),
+                self.remote_read_sample_limit.to_string(),
             ),
             (
                 "web.external-url".into(),

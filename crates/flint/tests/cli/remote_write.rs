@@ -1,6 +1,7 @@
-//! The remote-write receiver (`--web.enable-remote-write-receiver`): Debian's `prometheus`
-//! remote-writes what it scrapes to `flint server` and both answer the same queries; bad
-//! requests get upstream's status codes and a refused request leaves nothing behind.
+//! Remote storage against Debian's `prometheus`. Remote write: it sends what it scrapes to
+//! `flint server` (`--web.enable-remote-write-receiver`) and both answer the same queries;
+//! bad requests get upstream's status codes and a refused request leaves nothing behind.
+//! Remote read: it reads Flint's data through `/api/v1/read` and answers like Flint.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -10,7 +11,7 @@ use flint_testkit::find_program;
 use prost::Message;
 
 use super::alerting::flint_server_with;
-use super::support::{free_port, http_get, http_post, spawn, wait_for};
+use super::support::{Proc, free_port, http_get, http_post, spawn, wait_for};
 
 const RW_HEADERS: &[&str] = &[
     "Content-Type: application/x-protobuf",
@@ -67,6 +68,30 @@ fn query(port: u16, q: &str, time: f64) -> Option<serde_json::Value> {
     let body = http_get(port, &format!("/api/v1/query?query={enc}&time={time}"))?;
     let v: serde_json::Value = serde_json::from_str(&body).ok()?;
     (v["status"] == "success").then(|| v["data"]["result"].clone())
+}
+
+/// Debian's `prometheus` on `port` with `config` in `dir` (`prom.yml`, `prom-data`, `prom.log`).
+fn start_prometheus(program: &Path, dir: &Path, port: u16, config: &str) -> Proc {
+    std::fs::write(dir.join("prom.yml"), config).expect("prometheus config");
+    spawn(
+        program,
+        &[
+            format!("--config.file={}", dir.join("prom.yml").display()),
+            format!("--storage.tsdb.path={}", dir.join("prom-data").display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ],
+        &dir.join("prom.log"),
+    )
+}
+
+/// Waits until the server on `port` holds at least five `up` samples of `job`.
+fn wait_for_scrapes(port: u16, job: &str, logs: &[&Path]) {
+    let q = format!("count_over_time(up{{job=\"{job}\"}}[1m])");
+    wait_for(40, &format!("five scrapes of {job}"), logs, || {
+        let r = query(port, &q, now_ms() as f64 / 1000.0)?;
+        let n: f64 = r[0]["value"][1].as_str()?.parse().ok()?;
+        (n >= 5.0).then_some(())
+    });
 }
 
 #[test]
@@ -160,35 +185,18 @@ fn prometheus_remote_writes_to_flint() {
         "global: {}\n",
         &["--web.enable-remote-write-receiver"],
     );
-    std::fs::write(
-        d.join("prom.yml"),
-        format!(
+    let _prom = start_prometheus(
+        &prometheus,
+        d,
+        prom,
+        &format!(
             "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prom\n    static_configs: [{{targets: ['127.0.0.1:{prom}']}}]\n\
              remote_write:\n  - url: 'http://127.0.0.1:{flint}/api/v1/write'\n    queue_config: {{batch_send_deadline: 500ms, min_backoff: 100ms}}\n"
         ),
-    )
-    .expect("prometheus config");
-    let _prom = spawn(
-        &prometheus,
-        &[
-            format!("--config.file={}", d.join("prom.yml").display()),
-            format!("--storage.tsdb.path={}", d.join("prom-data").display()),
-            format!("--web.listen-address=127.0.0.1:{prom}"),
-        ],
-        &d.join("prom.log"),
     );
     let logs = [d.join("flint.log"), d.join("prom.log")];
     let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
-    // Five scrapes have arrived.
-    wait_for(40, "Prometheus's samples in Flint", &logs, || {
-        let r = query(
-            flint,
-            "count_over_time(up{job=\"prom\"}[1m])",
-            now_ms() as f64 / 1000.0,
-        )?;
-        let n: f64 = r[0]["value"][1].as_str()?.parse().ok()?;
-        (n >= 5.0).then_some(())
-    });
+    wait_for_scrapes(flint, "prom", &logs);
     // At a moment both have fully seen, the same queries answer the same on both sides.
     let at = (now_ms() - 3_000) as f64 / 1000.0;
     for q in [
@@ -212,4 +220,64 @@ fn prometheus_remote_writes_to_flint() {
         .unwrap_or_default()
         .to_string();
     assert!(failed.ends_with(" 0"), "{failed}");
+}
+
+#[test]
+fn prometheus_remote_reads_from_flint() {
+    let Some(prometheus) = find_program("prometheus") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (flint, prom) = (free_port(), free_port());
+    let _flint = flint_server_with(
+        d,
+        flint,
+        &format!(
+            "global:\n  scrape_interval: 1s\n  external_labels: {{site: flint}}\nscrape_configs:\n  - job_name: flint\n    static_configs: [{{targets: ['127.0.0.1:{flint}']}}]\n"
+        ),
+        &[],
+    );
+    let _prom = start_prometheus(
+        &prometheus,
+        d,
+        prom,
+        &format!(
+            "remote_read:\n  - url: 'http://127.0.0.1:{flint}/api/v1/read'\n    read_recent: true\n"
+        ),
+    );
+    let logs = [d.join("flint.log"), d.join("prom.log")];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    wait_for_scrapes(flint, "flint", &logs);
+    let at = (now_ms() - 2_000) as f64 / 1000.0;
+    for q in [
+        "count_over_time(up{job=\"flint\"}[20s])",
+        "count({job=\"flint\"})",
+        "max_over_time(scrape_samples_scraped{job=\"flint\"}[20s])",
+    ] {
+        let ours = query(flint, q, at).expect("flint answers");
+        let theirs = wait_for(20, &format!("{q} through remote read"), &logs, || {
+            query(prom, q, at).filter(|r| r.as_array().is_some_and(|a| !a.is_empty()))
+        });
+        assert_eq!(theirs[0]["value"], ours[0]["value"], "{q}");
+    }
+    // The external label comes with the series, and a matcher on it is answered.
+    let theirs = query(prom, "up{site=\"flint\"}", at).expect("prometheus answers");
+    assert_eq!(theirs[0]["metric"]["site"], "flint", "{theirs}");
+    let none = query(prom, "up{site=\"elsewhere\"}", at).expect("prometheus answers");
+    assert_eq!(none, serde_json::json!([]));
+
+    // Refusals: a body that is not snappy, and a client taking only streamed chunks.
+    let (code, _) = http_post(flint, "/api/v1/read", &[], b"garbage").expect("answer");
+    assert_eq!(code, 400);
+    let streamed_only = flint_remote::prompb::ReadRequest {
+        queries: vec![],
+        accepted_response_types: vec![1],
+    };
+    let body = snap::raw::Encoder::new()
+        .compress_vec(&streamed_only.encode_to_vec())
+        .expect("snappy");
+    let (code, text) = http_post(flint, "/api/v1/read", &[], &body).expect("answer");
+    assert_eq!(code, 400, "{text}");
+    assert!(text.contains("response types"), "{text}");
 }

@@ -1,0 +1,84 @@
+//! The remote-storage endpoints. `POST /api/v1/write`: the remote-write receiver, on with
+//! `--web.enable-remote-write-receiver`; `POST /api/v1/read`: remote read from the local
+//! storage. Errors are plain text, as upstream's.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use super::{QueryApi, blocking};
+
+/// Bodies above this are refused (413) before decoding; a 1.0 sender's batches are far
+/// smaller (2000 samples by default).
+const MAX_BODY: usize = 32 << 20;
+
+/// The remote-storage routes.
+pub fn routes() -> Router<QueryApi> {
+    Router::new()
+        .route("/api/v1/write", post(write))
+        .route("/api/v1/read", post(read))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+}
+
+/// Plain-text error answer with `status`.
+fn refuse(status: u16, e: &dyn std::fmt::Display) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if status.is_server_error() {
+        tracing::error!(error = %e, "remote storage request failed");
+    } else {
+        tracing::warn!(error = %e, "remote storage request refused");
+    }
+    (status, format!("{e}\n")).into_response()
+}
+
+async fn read(State(api): State<QueryApi>, body: Bytes) -> Response {
+    let external = api.external_labels();
+    blocking(move || {
+        let opts = api.opts();
+        match flint_remote::read::serve(
+            opts.storage.as_ref(),
+            &body,
+            &external,
+            opts.remote_read_sample_limit,
+        ) {
+            Ok(resp) => (
+                [
+                    (header::CONTENT_TYPE, "application/x-protobuf"),
+                    (header::CONTENT_ENCODING, "snappy"),
+                ],
+                resp,
+            )
+                .into_response(),
+            Err(e) => refuse(e.status(), &e),
+        }
+    })
+    .await
+}
+
+async fn write(State(api): State<QueryApi>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(receiver) = api.opts().remote_write.clone() else {
+        return (
+            StatusCode::NOT_FOUND,
+            "remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n",
+        )
+            .into_response();
+    };
+    let header_text = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let content_type = header_text(header::CONTENT_TYPE);
+    let encoding = header_text(header::CONTENT_ENCODING);
+    blocking(
+        move || match receiver.receive(content_type.as_deref(), encoding.as_deref(), &body) {
+            Ok(_) => StatusCode::NO_CONTENT.into_response(),
+            Err(e) => refuse(e.status(), &e),
+        },
+    )
+    .await
+}
