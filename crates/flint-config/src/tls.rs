@@ -89,6 +89,14 @@ impl TlsConfig {
                 "exactly one of cert or cert_file must be configured when a client key is configured".into(),
             );
         }
+        out.extend(self.version_problems());
+        out
+    }
+
+    /// Problems with `min_version`/`max_version` alone: unknown names, a minimum above the
+    /// maximum. Shared with the Alertmanager's receivers.
+    pub fn version_problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
         for v in [&self.min_version, &self.max_version] {
             if !v.is_empty() && !VERSIONS.contains(&v.as_str()) {
                 out.push(format!("unknown TLS version: {v}"));

@@ -184,22 +184,28 @@ impl TlsConfig {
         if has_key && !has_cert {
             return Err("exactly one of cert or cert_file must be configured when a client key is configured".into());
         }
-        for v in [&self.min_version, &self.max_version] {
-            if !v.is_empty() && !matches!(v.as_str(), "TLS10" | "TLS11" | "TLS12" | "TLS13") {
-                return Err(format!("unknown TLS version: {v}"));
-            }
+        match self.to_common().version_problems().into_iter().next() {
+            Some(problem) => Err(problem),
+            None => Ok(()),
         }
-        if !self.min_version.is_empty()
-            && !self.max_version.is_empty()
-            && self.max_version < self.min_version
-        {
-            // The names sort in version order (`TLS10` < … < `TLS13`).
-            return Err(format!(
-                "tls_config.max_version must be greater than or equal to tls_config.min_version if both are specified. Current values: min_version={}, max_version={}",
-                self.min_version, self.max_version
-            ));
+    }
+
+    /// The common (`prometheus.yml`) form, so receivers share the server's version checks
+    /// and rustls set-up: CA, client certificate, `server_name`, `min_version`/`max_version`.
+    pub fn to_common(&self) -> flint_config::tls::TlsConfig {
+        flint_config::tls::TlsConfig {
+            ca: self.ca.clone(),
+            ca_file: self.ca_file.clone(),
+            cert: self.cert.clone(),
+            cert_file: self.cert_file.clone(),
+            key: flint_config::Secret::new(self.key.expose()),
+            key_file: self.key_file.clone(),
+            server_name: self.server_name.clone(),
+            insecure_skip_verify: self.insecure_skip_verify,
+            min_version: self.min_version.clone(),
+            max_version: self.max_version.clone(),
+            ..Default::default()
         }
-        Ok(())
     }
 }
 

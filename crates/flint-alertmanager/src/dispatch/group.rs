@@ -53,21 +53,19 @@ pub fn sort_alerts(alerts: &mut Vec<Arc<Alert>>) {
             (Some(_), None) => Ordering::Less,
         }
     }
-    let order: Vec<usize> = {
-        let mut keyed: Vec<(Option<&str>, Option<&str>, usize)> = alerts
+    let sorted: Vec<Arc<Alert>> = {
+        let mut keyed: Vec<(Option<&str>, Option<&str>, &Arc<Alert>)> = alerts
             .iter()
-            .enumerate()
-            .map(|(i, a)| (a.labels.get("job"), a.labels.get("instance"), i))
+            .map(|a| (a.labels.get("job"), a.labels.get("instance"), a))
             .collect();
         keyed.sort_by(|x, y| {
             present_first(x.0, y.0)
                 .then_with(|| present_first(x.1, y.1))
-                .then_with(|| alerts[x.2].labels.cmp(&alerts[y.2].labels))
+                .then_with(|| x.2.labels.cmp(&y.2.labels))
         });
-        keyed.into_iter().map(|k| k.2).collect()
+        keyed.into_iter().map(|k| Arc::clone(k.2)).collect()
     };
-    let mut slots: Vec<Option<Arc<Alert>>> = std::mem::take(alerts).into_iter().map(Some).collect();
-    *alerts = order.into_iter().filter_map(|i| slots[i].take()).collect();
+    *alerts = sorted;
 }
 
 impl AggrGroup {

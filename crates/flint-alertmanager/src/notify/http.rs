@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::config::http::{HttpClientConfig, TlsConfig};
+use crate::config::http::HttpClientConfig;
 use crate::error::{Error, Result};
 
 /// The `User-Agent` integrations send.
@@ -18,27 +18,9 @@ fn config_err(msg: impl std::fmt::Display) -> Error {
     Error::Config(format!("http_config: {msg}"))
 }
 
-/// The common (`prometheus.yml`) form of a receiver's `tls_config`, so receivers share the
-/// server's rustls set-up: CA, client certificate, `server_name`, `min_version`/`max_version`.
-fn common_tls(t: &TlsConfig) -> flint_config::tls::TlsConfig {
-    flint_config::tls::TlsConfig {
-        ca: t.ca.clone(),
-        ca_file: t.ca_file.clone(),
-        cert: t.cert.clone(),
-        cert_file: t.cert_file.clone(),
-        key: flint_config::Secret::new(t.key.expose()),
-        key_file: t.key_file.clone(),
-        server_name: t.server_name.clone(),
-        insecure_skip_verify: t.insecure_skip_verify,
-        min_version: t.min_version.clone(),
-        max_version: t.max_version.clone(),
-        ..Default::default()
-    }
-}
-
 /// Builds a client from `http_config`: TLS, proxy, redirects.
 pub fn client(cfg: &HttpClientConfig) -> Result<reqwest::Client> {
-    let tls = flint_discovery::client::tls::client_config(&common_tls(&cfg.tls_config))
+    let tls = flint_discovery::client::tls::client_config(&cfg.tls_config.to_common())
         .map_err(config_err)?;
     let mut b = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
