@@ -73,3 +73,34 @@ impl ReadError {
         }
     }
 }
+
+/// Why a remote-write queue could not be set up or a request could not be delivered.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The HTTP client of a `remote_write` entry could not be built.
+    #[error("remote_write {name:?}: {source}")]
+    Client {
+        /// The queue's name.
+        name: String,
+        /// What was wrong.
+        #[source]
+        source: flint_discovery::Error,
+    },
+    /// Two `remote_write` entries share a name.
+    #[error("duplicate remote write configs are not allowed, found duplicate for URL: {url}")]
+    Duplicate {
+        /// The second entry's URL.
+        url: String,
+    },
+    /// A send failed in a way worth retrying (network error, 5xx, 429 when configured).
+    #[error("{reason}")]
+    Recoverable {
+        /// What went wrong.
+        reason: String,
+        /// The receiver's `Retry-After`, if any.
+        retry_after: Option<std::time::Duration>,
+    },
+    /// A send failed for good (other 4xx): the batch is dropped.
+    #[error("{0}")]
+    Permanent(String),
+}

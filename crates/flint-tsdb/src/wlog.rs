@@ -30,6 +30,7 @@
 mod checkpoint;
 pub(crate) mod reader;
 mod repair;
+mod tail;
 mod writer;
 
 use std::fmt;
@@ -40,6 +41,7 @@ pub use checkpoint::{
 };
 pub use reader::{Reader, RecordPosition, Records};
 pub use repair::{Repair, repair};
+pub use tail::{SegmentTail, TailEnd};
 pub use writer::{Writer, WriterOptions};
 
 use crate::error::{Error, Result};

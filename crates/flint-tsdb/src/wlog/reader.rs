@@ -19,6 +19,8 @@ pub struct Reader {
     current: Option<usize>,
     next: usize,
     data: Vec<u8>,
+    /// Offset in the segment of `data[0]` (non-zero only when tailing a live segment).
+    base: usize,
     pos: usize,
     /// Directory of the loaded segment and start offset of the last record returned.
     dir: Arc<Path>,
@@ -58,6 +60,7 @@ impl Reader {
             current: None,
             next: 0,
             data: Vec::new(),
+            base: 0,
             pos: 0,
             dir: Arc::from(Path::new("")),
             last_start: 0,
@@ -68,6 +71,19 @@ impl Reader {
             failed: None,
             defer_snappy: false,
         }
+    }
+
+    /// A reader over `data`, the bytes of `seg` from offset `base` on (for following a
+    /// segment that is still being written; `base` is where a record starts).
+    pub(crate) fn over_bytes(seg: SegmentRef, base: usize, data: Vec<u8>) -> Self {
+        let dir = seg.path.parent().unwrap_or(Path::new("")).into();
+        let mut r = Reader::new(vec![seg]);
+        r.data = data;
+        r.base = base;
+        r.dir = dir;
+        r.current = Some(0);
+        r.next = 1;
+        r
     }
 
     /// A reader over every segment of `dir`.
@@ -99,7 +115,7 @@ impl Reader {
 
     /// Offset in the current segment of the next byte to read.
     pub fn offset(&self) -> usize {
-        self.pos
+        self.base + self.pos
     }
 
     /// Where the WAL is corrupt, once a read failed because of a corruption (the caller passes
@@ -116,6 +132,18 @@ impl Reader {
         Ok(match self.step()? {
             Some(Out::Slice(a, b)) => Some(&self.data[a..b]),
             Some(Out::Assembled | Out::Compressed) => Some(&self.rec),
+            None => None,
+        })
+    }
+
+    /// Like [`Reader::next_record`], with the offset where the record starts.
+    pub(crate) fn next_record_at(&mut self) -> Result<Option<(u64, &[u8])>> {
+        self.defer_snappy = false;
+        let out = self.step()?;
+        let start = (self.base + self.last_start) as u64;
+        Ok(match out {
+            Some(Out::Slice(a, b)) => Some((start, &self.data[a..b])),
+            Some(Out::Assembled | Out::Compressed) => Some((start, &self.rec)),
             None => None,
         })
     }
@@ -176,6 +204,7 @@ impl Reader {
         }
         self.current = Some(self.next);
         self.next += 1;
+        self.base = 0;
         self.pos = 0;
         Ok(true)
     }
@@ -184,7 +213,7 @@ impl Reader {
         let c = Corruption {
             dir: self.dir.to_path_buf(),
             segment: self.segment().map_or(0, |s| s.index),
-            offset: offset as u64,
+            offset: (self.base + offset) as u64,
             reason: reason.into(),
         };
         let err = c.to_error();
@@ -199,7 +228,7 @@ impl Reader {
         Some(RecordPosition {
             dir: self.dir.clone(),
             segment,
-            offset: self.last_start as u64,
+            offset: (self.base + self.last_start) as u64,
         })
     }
 
@@ -272,7 +301,7 @@ impl Reader {
             let Some(&header) = self.data.get(self.pos) else {
                 return Ok(Fragment::End);
             };
-            let page_left = PAGE_SIZE - self.pos % PAGE_SIZE;
+            let page_left = PAGE_SIZE - (self.base + self.pos) % PAGE_SIZE;
             if header & TYPE_MASK == FRAG_PAGE_TERM {
                 // The rest of the page must be zeros (a short segment counts as padded).
                 let end = (self.pos + page_left).min(len);
@@ -319,7 +348,10 @@ impl Reader {
             let seg = self.segment().map(|s| s.path.clone()).unwrap_or_default();
             return Err(Error::corrupt(
                 seg,
-                format!("at offset {pos}: zstd-compressed WAL records are not supported by Flint"),
+                format!(
+                    "at offset {}: zstd-compressed WAL records are not supported by Flint",
+                    self.base + pos
+                ),
             ));
         }
         self.pos = end;

@@ -1,0 +1,229 @@
+//! The shards of a queue: each sends the samples of the series hashed to it, in order, in
+//! batches of `max_samples_per_send` (or what arrived within `batch_send_deadline`), and
+//! retries a batch with exponential backoff until it is delivered, refused for good, or the
+//! queue stops. A shard holds at most `capacity` samples; beyond that the watcher waits,
+//! and the backlog stays in the WAL.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::{Semaphore, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::client::WriteClient;
+use super::encode::{Pending, encode_request};
+use super::metrics::QueueMetrics;
+use super::progress::Progress;
+use crate::error::WriteError;
+
+/// What every shard of a queue shares.
+#[derive(Debug)]
+pub(crate) struct SendContext {
+    pub name: String,
+    pub client: WriteClient,
+    pub max_samples: usize,
+    pub capacity: usize,
+    pub deadline: Duration,
+    pub min_backoff: Duration,
+    pub max_backoff: Duration,
+    pub metrics: QueueMetrics,
+    pub progress: Arc<Progress>,
+    pub stats: SendStats,
+}
+
+/// Counters the shard-count calculation reads.
+#[derive(Debug, Default)]
+pub(crate) struct SendStats {
+    /// Samples delivered.
+    pub samples_out: AtomicU64,
+    /// Microseconds spent in successful sends.
+    pub send_micros: AtomicU64,
+    /// When the last send succeeded (ms since the Unix epoch; 0 = never).
+    pub last_success_ms: AtomicI64,
+    /// Highest timestamp delivered.
+    highest_sent: Mutex<i64>,
+}
+
+impl SendStats {
+    fn sent(&self, n: usize, took: Duration, max_t: i64) -> f64 {
+        self.samples_out.fetch_add(n as u64, Ordering::Relaxed);
+        self.send_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        self.last_success_ms.store(now_ms(), Ordering::Relaxed);
+        let mut h = self.highest_sent.lock().unwrap_or_else(PoisonError::into_inner);
+        *h = (*h).max(max_t);
+        *h as f64 / 1000.0
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+struct Shard {
+    tx: mpsc::UnboundedSender<Vec<Pending>>,
+    room: Arc<Semaphore>,
+}
+
+/// A running set of shards.
+pub(crate) struct Shards {
+    shards: Vec<Shard>,
+    tasks: JoinSet<()>,
+}
+
+impl Shards {
+    /// Starts `n` shards (at least one); `abort` stops their sends and retries.
+    pub fn start(n: usize, ctx: &Arc<SendContext>, abort: &CancellationToken) -> Self {
+        let mut tasks = JoinSet::new();
+        let shards = (0..n.max(1))
+            .map(|_| {
+                let (tx, rx) = mpsc::unbounded_channel();
+                let room = Arc::new(Semaphore::new(ctx.capacity));
+                tasks.spawn(run_shard(Arc::clone(ctx), rx, Arc::clone(&room), abort.clone()));
+                Shard { tx, room }
+            })
+            .collect();
+        ctx.metrics.shards.set(n.max(1) as f64);
+        Shards { shards, tasks }
+    }
+
+    /// How many shards run.
+    pub fn len(&self) -> usize {
+        self.shards.len()
+    }
+
+    /// Hands samples to their series' shards, waiting while a shard is full. Returns false
+    /// when the shards stopped (the queue is shutting down).
+    pub async fn enqueue(&self, samples: Vec<(u64, Pending)>, capacity: usize) -> bool {
+        let n = self.shards.len() as u64;
+        let mut per: Vec<Vec<Pending>> = (0..n).map(|_| Vec::new()).collect();
+        for (r, p) in samples {
+            per[(r % n) as usize].push(p);
+        }
+        for (shard, mut list) in self.shards.iter().zip(per) {
+            while !list.is_empty() {
+                let rest = list.split_off(list.len().min(capacity));
+                let Ok(permit) = shard.room.acquire_many(list.len() as u32).await else {
+                    return false;
+                };
+                permit.forget();
+                if shard.tx.send(list).is_err() {
+                    return false;
+                }
+                list = rest;
+            }
+        }
+        true
+    }
+
+    /// Closes the shards' queues and waits until each sent what it holds.
+    pub async fn stop(mut self) {
+        self.shards.clear();
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn run_shard(
+    ctx: Arc<SendContext>,
+    mut rx: mpsc::UnboundedReceiver<Vec<Pending>>,
+    room: Arc<Semaphore>,
+    abort: CancellationToken,
+) {
+    let mut batch: Vec<Pending> = Vec::with_capacity(ctx.max_samples);
+    let mut buf = Vec::new();
+    let mut deadline = Box::pin(tokio::time::sleep(ctx.deadline));
+    loop {
+        tokio::select! {
+            biased;
+            () = abort.cancelled() => return,
+            msg = rx.recv() => {
+                let Some(chunk) = msg else { break };
+                if batch.is_empty() {
+                    deadline.as_mut().reset(tokio::time::Instant::now() + ctx.deadline);
+                }
+                room.add_permits(chunk.len());
+                batch.extend(chunk);
+                while batch.len() >= ctx.max_samples {
+                    let rest = batch.split_off(ctx.max_samples);
+                    send(&ctx, &batch, &mut buf, &abort).await;
+                    batch = rest;
+                    deadline.as_mut().reset(tokio::time::Instant::now() + ctx.deadline);
+                }
+            }
+            () = &mut deadline, if !batch.is_empty() => {
+                send(&ctx, &batch, &mut buf, &abort).await;
+                batch.clear();
+            }
+        }
+        ctx.metrics.pending.set(ctx.progress.pending() as f64);
+    }
+    // The queue closed: what is left goes out now.
+    for part in batch.chunks(ctx.max_samples.max(1)) {
+        send(&ctx, part, &mut buf, &abort).await;
+    }
+}
+
+/// Sends one batch until it is delivered, refused for good, or `abort` fires (then it
+/// stays unacknowledged, and is sent again from the WAL after a restart).
+async fn send(ctx: &SendContext, batch: &[Pending], buf: &mut Vec<u8>, abort: &CancellationToken) {
+    if batch.is_empty() {
+        return;
+    }
+    buf.clear();
+    encode_request(batch, buf);
+    let body = match snap::raw::Encoder::new().compress_vec(buf) {
+        Ok(b) => Bytes::from(b),
+        Err(e) => {
+            tracing::error!(error = %e, "Compressing a remote-write request failed");
+            return;
+        }
+    };
+    let len = body.len();
+    let max_t = batch.iter().map(|p| p.t).max().unwrap_or(i64::MIN);
+    let mut backoff = ctx.min_backoff;
+    let mut attempt = 0u32;
+    loop {
+        let started = Instant::now();
+        let res = tokio::select! {
+            biased;
+            () = abort.cancelled() => return,
+            r = ctx.client.store(body.clone(), attempt) => r,
+        };
+        let took = started.elapsed();
+        ctx.metrics.batch_duration.observe(took.as_secs_f64());
+        match res {
+            Ok(()) => {
+                ctx.metrics.samples.inc_by(batch.len() as u64);
+                ctx.metrics.bytes.inc_by(len as u64);
+                let highest = ctx.stats.sent(batch.len(), took, max_t);
+                ctx.metrics.highest_sent.set(highest);
+                break;
+            }
+            Err(WriteError::Recoverable {
+                reason,
+                retry_after,
+            }) => {
+                ctx.metrics.retried.inc_by(batch.len() as u64);
+                let wait = retry_after.unwrap_or(backoff);
+                tracing::warn!(remote_name = %ctx.name, error = %reason, retry_in = ?wait, "Failed to send batch, retrying");
+                tokio::select! {
+                    () = abort.cancelled() => return,
+                    () = tokio::time::sleep(wait) => {}
+                }
+                backoff = (backoff * 2).min(ctx.max_backoff);
+                attempt += 1;
+            }
+            Err(e) => {
+                ctx.metrics.failed.inc_by(batch.len() as u64);
+                tracing::error!(remote_name = %ctx.name, error = %e, count = batch.len(), "non-recoverable error");
+                break;
+            }
+        }
+    }
+    ctx.progress.done(batch.iter().map(|p| p.seq));
+}

@@ -1,0 +1,207 @@
+//! The sender against a loopback receiver: WAL records in, `WriteRequest`s out, with
+//! retries on 5xx, drops on 4xx, relabeling and external labels, and a restart resuming
+//! from the saved position.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use flint_client::Registry;
+use flint_model::Labels;
+use flint_remote::prompb::WriteRequest;
+use flint_remote::write::{RemoteWrite, RemoteWriteOptions};
+use flint_tsdb::record::{self as encode, RefSample, RefSeries};
+use flint_tsdb::wlog::{Writer, WriterOptions};
+use prost::Message;
+use tokio_util::sync::CancellationToken;
+
+fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+    r.unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[derive(Default)]
+struct Receiver {
+    /// `labels@t=v` of every sample taken.
+    got: Mutex<Vec<String>>,
+    status: AtomicU16,
+    requests: Mutex<u32>,
+}
+
+async fn write(State(r): State<Arc<Receiver>>, body: Bytes) -> StatusCode {
+    *r.requests.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let status = StatusCode::from_u16(r.status.load(Ordering::SeqCst)).unwrap_or(StatusCode::OK);
+    if status != StatusCode::OK {
+        return status;
+    }
+    let raw = ok(snap::raw::Decoder::new().decompress_vec(&body));
+    let req = ok(WriteRequest::decode(raw.as_slice()));
+    let mut got = r.got.lock().unwrap_or_else(|e| e.into_inner());
+    for ts in req.timeseries {
+        let l: Vec<String> = ts
+            .labels
+            .iter()
+            .map(|l| format!("{}={}", l.name, l.value))
+            .collect();
+        for s in ts.samples {
+            got.push(format!("{}@{}={}", l.join(","), s.timestamp, s.value));
+        }
+    }
+    StatusCode::OK
+}
+
+async fn receiver() -> (String, Arc<Receiver>) {
+    let r = Arc::new(Receiver {
+        status: AtomicU16::new(200),
+        ..Receiver::default()
+    });
+    let app = axum::Router::new()
+        .route("/write", axum::routing::post(write))
+        .with_state(Arc::clone(&r));
+    let l = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
+    let url = format!("http://{}/write", ok(l.local_addr()));
+    tokio::spawn(async move { axum::serve(l, app).await });
+    (url, r)
+}
+
+fn config(url: &str, extra: &str) -> flint_config::Config {
+    let yaml = format!(
+        "global:\n  external_labels:\n    cluster: eu\nremote_write:\n  - url: {url}\n    queue_config:\n      batch_send_deadline: 100ms\n      min_backoff: 10ms\n      max_backoff: 50ms\n{extra}"
+    );
+    ok(flint_config::load_str(&yaml, flint_config::LoadOptions::default()))
+}
+
+/// Logs series 1..=n (`m{i="k"}`, series 3 named `drop_me`) and one sample each at `t`.
+fn log_samples(w: &mut Writer, t: i64, with_series: bool) {
+    let mut buf = Vec::new();
+    if with_series {
+        let series: Vec<RefSeries> = (1..=3)
+            .map(|r| RefSeries {
+                r,
+                labels: Labels::from_pairs([
+                    ("__name__", if r == 3 { "drop_me" } else { "m" }),
+                    ("i", &r.to_string()),
+                ]),
+            })
+            .collect();
+        encode::series(&series, &mut buf);
+        ok(w.log(&[&buf]));
+        buf.clear();
+    }
+    let samples: Vec<RefSample> = (1..=3).map(|r| RefSample { r, t, v: r as f64 }).collect();
+    encode::samples(&samples, &mut buf);
+    ok(w.log(&[&buf]));
+}
+
+async fn wait_for(r: &Receiver, n: usize) -> Vec<String> {
+    for _ in 0..300 {
+        let got = r.got.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if got.len() >= n {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    r.got.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+fn sender(data: &Path) -> (RemoteWrite, CancellationToken, tokio::task::JoinHandle<()>) {
+    let rw = RemoteWrite::new(RemoteWriteOptions {
+        wal_dir: data.join("wal"),
+        state_dir: Some(data.join("remote")),
+        registry: Registry::new(),
+    });
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(rw.clone().run(cancel.clone()));
+    (rw, cancel, task)
+}
+
+const DROP_RULE: &str = "    write_relabel_configs:\n      - source_labels: [__name__]\n        regex: drop_me\n        action: drop\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_new_samples_retries_5xx_and_resumes_after_a_restart() {
+    let tmp = ok(tempfile::tempdir());
+    let (url, recv) = receiver().await;
+    let (mut w, _) = ok(Writer::open(&tmp.path().join("wal"), WriterOptions::default()));
+    // Written before the queue starts, with no saved position: not sent (as upstream).
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    log_samples(&mut w, now - 60_000, true);
+
+    let (rw, cancel, task) = sender(tmp.path());
+    ok(rw.apply_config(&config(&url, DROP_RULE)).await);
+    log_samples(&mut w, now + 1000, false);
+    let got = wait_for(&recv, 2).await;
+    assert_eq!(
+        got,
+        [
+            format!("__name__=m,cluster=eu,i=1@{}=1", now + 1000),
+            format!("__name__=m,cluster=eu,i=2@{}=2", now + 1000),
+        ],
+        "external label added, drop_me relabeled away, old samples skipped"
+    );
+
+    // The receiver fails with 503: the batch is retried until it comes back.
+    recv.status.store(503, Ordering::SeqCst);
+    log_samples(&mut w, now + 2000, false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(*recv.requests.lock().unwrap_or_else(|e| e.into_inner()) > 2);
+    recv.status.store(200, Ordering::SeqCst);
+    let got = wait_for(&recv, 4).await;
+    assert_eq!(got.len(), 4, "{got:?}");
+
+    // Stop while the receiver is down; samples logged meanwhile go out after the restart.
+    recv.status.store(503, Ordering::SeqCst);
+    log_samples(&mut w, now + 3000, false);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    cancel.cancel();
+    ok(task.await);
+    log_samples(&mut w, now + 4000, false);
+    recv.status.store(200, Ordering::SeqCst);
+    let (rw, cancel, task) = sender(tmp.path());
+    ok(rw.apply_config(&config(&url, DROP_RULE)).await);
+    let got = wait_for(&recv, 8).await;
+    let tail: Vec<&str> = got[4..].iter().map(String::as_str).collect();
+    assert_eq!(
+        tail,
+        [
+            format!("__name__=m,cluster=eu,i=1@{}=1", now + 3000),
+            format!("__name__=m,cluster=eu,i=2@{}=2", now + 3000),
+            format!("__name__=m,cluster=eu,i=1@{}=1", now + 4000),
+            format!("__name__=m,cluster=eu,i=2@{}=2", now + 4000),
+        ]
+    );
+    cancel.cancel();
+    ok(task.await);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drops_a_batch_the_receiver_refuses_and_follows_new_segments() {
+    let tmp = ok(tempfile::tempdir());
+    let (url, recv) = receiver().await;
+    let (mut w, _) = ok(Writer::open(&tmp.path().join("wal"), WriterOptions::default()));
+    let (rw, cancel, task) = sender(tmp.path());
+    ok(rw.apply_config(&config(&url, "")).await);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    recv.status.store(400, Ordering::SeqCst);
+    log_samples(&mut w, now + 1000, true);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(*recv.requests.lock().unwrap_or_else(|e| e.into_inner()), 1, "4xx is not retried");
+    recv.status.store(200, Ordering::SeqCst);
+    // A new segment (as after a restart or a full one): the watcher moves on to it.
+    ok(w.next_segment());
+    log_samples(&mut w, now + 2000, false);
+    let got = wait_for(&recv, 3).await;
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.iter().all(|s| s.contains(&format!("@{}=", now + 2000))));
+    // A reload with the same entry keeps the queue; a broken one changes nothing.
+    ok(rw.apply_config(&config(&url, "")).await);
+    assert_eq!(rw.queue_names().len(), 1);
+    cancel.cancel();
+    ok(task.await);
+}
