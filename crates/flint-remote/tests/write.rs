@@ -29,13 +29,30 @@ struct Receiver {
     got: Mutex<Vec<String>>,
     status: AtomicU16,
     requests: Mutex<u32>,
+    /// Milliseconds to wait before answering.
+    delay_ms: std::sync::atomic::AtomicU64,
 }
 
-async fn write(State(r): State<Arc<Receiver>>, body: Bytes) -> StatusCode {
+async fn write(
+    State(r): State<Arc<Receiver>>,
+    body: Bytes,
+) -> (StatusCode, [(&'static str, &'static str); 1]) {
     *r.requests.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let delay = r.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
     let status = StatusCode::from_u16(r.status.load(Ordering::SeqCst)).unwrap_or(StatusCode::OK);
+    let retry_after = [(
+        "Retry-After",
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            "1"
+        } else {
+            ""
+        },
+    )];
     if status != StatusCode::OK {
-        return status;
+        return (status, retry_after);
     }
     let raw = ok(snap::raw::Decoder::new().decompress_vec(&body));
     let req = ok(WriteRequest::decode(raw.as_slice()));
@@ -50,7 +67,7 @@ async fn write(State(r): State<Arc<Receiver>>, body: Bytes) -> StatusCode {
             got.push(format!("{}@{}={}", l.join(","), s.timestamp, s.value));
         }
     }
-    StatusCode::OK
+    (StatusCode::OK, retry_after)
 }
 
 async fn receiver() -> (String, Arc<Receiver>) {
@@ -71,7 +88,10 @@ fn config(url: &str, extra: &str) -> flint_config::Config {
     let yaml = format!(
         "global:\n  external_labels:\n    cluster: eu\nremote_write:\n  - url: {url}\n    queue_config:\n      batch_send_deadline: 100ms\n      min_backoff: 10ms\n      max_backoff: 50ms\n{extra}"
     );
-    ok(flint_config::load_str(&yaml, flint_config::LoadOptions::default()))
+    ok(flint_config::load_str(
+        &yaml,
+        flint_config::LoadOptions::default(),
+    ))
 }
 
 /// Logs series 1..=n (`m{i="k"}`, series 3 named `drop_me`) and one sample each at `t`.
@@ -107,32 +127,63 @@ async fn wait_for(r: &Receiver, n: usize) -> Vec<String> {
     r.got.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
-fn sender(data: &Path) -> (RemoteWrite, CancellationToken, tokio::task::JoinHandle<()>) {
-    let rw = RemoteWrite::new(RemoteWriteOptions {
-        wal_dir: data.join("wal"),
-        state_dir: Some(data.join("remote")),
-        registry: Registry::new(),
-    });
-    let cancel = CancellationToken::new();
-    let task = tokio::spawn(rw.clone().run(cancel.clone()));
-    (rw, cancel, task)
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// A running sender over `data/wal`, saving its position in `data/remote`.
+struct Sender {
+    rw: RemoteWrite,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Sender {
+    async fn start(data: &Path, cfg: &flint_config::Config) -> Self {
+        let rw = RemoteWrite::new(RemoteWriteOptions {
+            wal_dir: data.join("wal"),
+            state_dir: Some(data.join("remote")),
+            registry: Registry::new(),
+        });
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(rw.clone().run(cancel.clone()));
+        ok(rw.apply_config(cfg).await);
+        Sender { rw, cancel, task }
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        ok(self.task.await);
+    }
+}
+
+/// A data directory with a WAL writer.
+fn data_dir() -> (tempfile::TempDir, Writer) {
+    let tmp = ok(tempfile::tempdir());
+    let (w, _) = ok(Writer::open(
+        &tmp.path().join("wal"),
+        WriterOptions::default(),
+    ));
+    (tmp, w)
+}
+
+fn requests(r: &Receiver) -> u32 {
+    *r.requests.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 const DROP_RULE: &str = "    write_relabel_configs:\n      - source_labels: [__name__]\n        regex: drop_me\n        action: drop\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sends_new_samples_retries_5xx_and_resumes_after_a_restart() {
-    let tmp = ok(tempfile::tempdir());
+    let (tmp, mut w) = data_dir();
     let (url, recv) = receiver().await;
-    let (mut w, _) = ok(Writer::open(&tmp.path().join("wal"), WriterOptions::default()));
     // Written before the queue starts, with no saved position: not sent (as upstream).
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let now = now_ms();
     log_samples(&mut w, now - 60_000, true);
 
-    let (rw, cancel, task) = sender(tmp.path());
-    ok(rw.apply_config(&config(&url, DROP_RULE)).await);
+    let s = Sender::start(tmp.path(), &config(&url, DROP_RULE)).await;
     log_samples(&mut w, now + 1000, false);
     let got = wait_for(&recv, 2).await;
     assert_eq!(
@@ -148,7 +199,7 @@ async fn sends_new_samples_retries_5xx_and_resumes_after_a_restart() {
     recv.status.store(503, Ordering::SeqCst);
     log_samples(&mut w, now + 2000, false);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(*recv.requests.lock().unwrap_or_else(|e| e.into_inner()) > 2);
+    assert!(requests(&recv) > 2);
     recv.status.store(200, Ordering::SeqCst);
     let got = wait_for(&recv, 4).await;
     assert_eq!(got.len(), 4, "{got:?}");
@@ -157,12 +208,10 @@ async fn sends_new_samples_retries_5xx_and_resumes_after_a_restart() {
     recv.status.store(503, Ordering::SeqCst);
     log_samples(&mut w, now + 3000, false);
     tokio::time::sleep(Duration::from_millis(300)).await;
-    cancel.cancel();
-    ok(task.await);
+    s.stop().await;
     log_samples(&mut w, now + 4000, false);
     recv.status.store(200, Ordering::SeqCst);
-    let (rw, cancel, task) = sender(tmp.path());
-    ok(rw.apply_config(&config(&url, DROP_RULE)).await);
+    let s = Sender::start(tmp.path(), &config(&url, DROP_RULE)).await;
     let got = wait_for(&recv, 8).await;
     let tail: Vec<&str> = got[4..].iter().map(String::as_str).collect();
     assert_eq!(
@@ -174,24 +223,19 @@ async fn sends_new_samples_retries_5xx_and_resumes_after_a_restart() {
             format!("__name__=m,cluster=eu,i=2@{}=2", now + 4000),
         ]
     );
-    cancel.cancel();
-    ok(task.await);
+    s.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drops_a_batch_the_receiver_refuses_and_follows_new_segments() {
-    let tmp = ok(tempfile::tempdir());
+    let (tmp, mut w) = data_dir();
     let (url, recv) = receiver().await;
-    let (mut w, _) = ok(Writer::open(&tmp.path().join("wal"), WriterOptions::default()));
-    let (rw, cancel, task) = sender(tmp.path());
-    ok(rw.apply_config(&config(&url, "")).await);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
+    let s = Sender::start(tmp.path(), &config(&url, "")).await;
+    let now = now_ms();
     recv.status.store(400, Ordering::SeqCst);
     log_samples(&mut w, now + 1000, true);
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(*recv.requests.lock().unwrap_or_else(|e| e.into_inner()), 1, "4xx is not retried");
+    assert_eq!(requests(&recv), 1, "4xx is not retried");
     recv.status.store(200, Ordering::SeqCst);
     // A new segment (as after a restart or a full one): the watcher moves on to it.
     ok(w.next_segment());
@@ -199,9 +243,68 @@ async fn drops_a_batch_the_receiver_refuses_and_follows_new_segments() {
     let got = wait_for(&recv, 3).await;
     assert_eq!(got.len(), 3, "{got:?}");
     assert!(got.iter().all(|s| s.contains(&format!("@{}=", now + 2000))));
-    // A reload with the same entry keeps the queue; a broken one changes nothing.
-    ok(rw.apply_config(&config(&url, "")).await);
-    assert_eq!(rw.queue_names().len(), 1);
-    cancel.cancel();
-    ok(task.await);
+    // A reload with the same entry keeps the queue.
+    ok(s.rw.apply_config(&config(&url, "")).await);
+    assert_eq!(s.rw.queue_names().len(), 1);
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_and_slow_receivers() {
+    // 429 without retry_on_http_429 drops the batch; with it, waits Retry-After (1s) and
+    // sends again.
+    for retry in [false, true] {
+        let (tmp, mut w) = data_dir();
+        let (url, recv) = receiver().await;
+        let extra = format!("      retry_on_http_429: {retry}\n");
+        let s = Sender::start(tmp.path(), &config(&url, &extra)).await;
+        recv.status.store(429, Ordering::SeqCst);
+        log_samples(&mut w, now_ms() + 1000, true);
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(requests(&recv), 1, "retry={retry}: Retry-After is honoured");
+        recv.status.store(200, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let got = recv.got.lock().unwrap_or_else(|e| e.into_inner()).len();
+        assert_eq!(got, if retry { 3 } else { 0 }, "retry={retry}");
+        s.stop().await;
+    }
+
+    // A receiver slower than remote_timeout: the send times out and is retried.
+    let (tmp, mut w) = data_dir();
+    let (url, recv) = receiver().await;
+    let mut cfg = config(&url, "");
+    cfg.remote_write[0].remote_timeout = flint_config::Duration::from_millis(200);
+    let s = Sender::start(tmp.path(), &cfg).await;
+    recv.delay_ms.store(1000, Ordering::SeqCst);
+    log_samples(&mut w, now_ms() + 1000, true);
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(requests(&recv) >= 2, "timed-out sends are retried");
+    recv.delay_ms.store(0, Ordering::SeqCst);
+    let got = wait_for(&recv, 3).await;
+    assert!(got.len() >= 3, "{got:?}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_speaking_garbage_is_retried_without_crashing() {
+    let (tmp, mut w) = data_dir();
+    let l = ok(tokio::net::TcpListener::bind("127.0.0.1:0").await);
+    let url = format!("http://{}/write", ok(l.local_addr()));
+    let hits = Arc::new(Mutex::new(0u32));
+    let h = Arc::clone(&hits);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = l.accept().await {
+            *h.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            let _ = tokio::io::AsyncWriteExt::write_all(&mut s, b"\x00\xffnot http at all\r\n\r\n")
+                .await;
+        }
+    });
+    let s = Sender::start(tmp.path(), &config(&url, "")).await;
+    log_samples(&mut w, now_ms() + 1000, true);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(
+        *hits.lock().unwrap_or_else(|e| e.into_inner()) >= 2,
+        "retried"
+    );
+    s.stop().await;
 }

@@ -35,7 +35,11 @@ impl WriteClient {
         Ok(WriteClient {
             url: cfg.url.clone().unwrap_or_default(),
             http,
-            headers: cfg.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            headers: cfg
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             retry_on_429: cfg.queue_config.retry_on_rate_limit,
         })
     }
@@ -61,10 +65,14 @@ impl WriteClient {
         for (k, v) in &self.headers {
             rb = rb.header(k, v);
         }
-        let resp = rb.body(body).send().await.map_err(|e| WriteError::Recoverable {
-            reason: format!("Post {:?}: {}", self.url, error_chain(&e)),
-            retry_after: None,
-        })?;
+        let resp = rb
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| WriteError::Recoverable {
+                reason: format!("Post {:?}: {}", self.url, error_chain(&e)),
+                retry_after: None,
+            })?;
         let status = resp.status();
         if status.is_success() {
             return Ok(());
@@ -77,7 +85,10 @@ impl WriteClient {
             .map(Duration::from_secs);
         let text = resp.text().await.unwrap_or_default();
         let first = text.lines().next().unwrap_or("");
-        let cut = first.char_indices().nth(ERROR_BODY_LIMIT).map_or(first.len(), |(i, _)| i);
+        let cut = first
+            .char_indices()
+            .nth(ERROR_BODY_LIMIT)
+            .map_or(first.len(), |(i, _)| i);
         let reason = format!("server returned HTTP status {status}: {}", &first[..cut]);
         if status.is_server_error() || (status.as_u16() == 429 && self.retry_on_429) {
             Err(WriteError::Recoverable {

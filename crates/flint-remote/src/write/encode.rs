@@ -46,9 +46,11 @@ fn put_str(out: &mut Vec<u8>, tag: u8, s: &str) {
 pub(crate) fn encode_labels(labels: &Labels) -> Arc<[u8]> {
     let mut out = Vec::new();
     for l in labels.iter() {
-        let inner =
-            2 + varint_len(l.name.len() as u64) + l.name.len() + varint_len(l.value.len() as u64)
-                + l.value.len();
+        let inner = 2
+            + varint_len(l.name.len() as u64)
+            + l.name.len()
+            + varint_len(l.value.len() as u64)
+            + l.value.len();
         put_len(&mut out, 0x0a, inner);
         put_str(&mut out, 0x0a, &l.name);
         put_str(&mut out, 0x12, &l.value);
@@ -92,8 +94,18 @@ mod tests {
         ]));
         let b = encode_labels(&Labels::empty());
         let samples = [
-            Pending { labels: a, t: 1_700_000_000_123, v: 1.5, seq: 0 },
-            Pending { labels: b, t: -5, v: f64::from_bits(0x7ff0_0000_0000_0002), seq: 1 },
+            Pending {
+                labels: a,
+                t: 1_700_000_000_123,
+                v: 1.5,
+                seq: 0,
+            },
+            Pending {
+                labels: b,
+                t: -5,
+                v: f64::from_bits(0x7ff0_0000_0000_0002),
+                seq: 1,
+            },
         ];
         let mut buf = Vec::new();
         encode_request(&samples, &mut buf);

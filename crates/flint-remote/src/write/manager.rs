@@ -87,7 +87,10 @@ impl RemoteWrite {
     }
 
     fn names(&self) -> MutexGuard<'_, Vec<String>> {
-        self.inner.names.lock().unwrap_or_else(PoisonError::into_inner)
+        self.inner
+            .names
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The running queues' names.

@@ -117,7 +117,12 @@ impl WriteMetrics {
     }
 
     /// The children of queue `name` sending to `url`.
-    pub(crate) fn queue(&self, name: &str, url: &str, cfg: &flint_config::remote::QueueConfig) -> QueueMetrics {
+    pub(crate) fn queue(
+        &self,
+        name: &str,
+        url: &str,
+        cfg: &flint_config::remote::QueueConfig,
+    ) -> QueueMetrics {
         let l = [name, url];
         let get_c = |v: &LabelVec<Counter>| v.with_label_values(&l).unwrap_or_default();
         let get_g = |v: &LabelVec<Gauge>| v.with_label_values(&l).unwrap_or_default();
@@ -147,7 +152,10 @@ impl WriteMetrics {
                     .with_label_values(&[t, name])
                     .unwrap_or_default()
             }),
-            segment: self.watcher_segment.with_label_values(&[name]).unwrap_or_default(),
+            segment: self
+                .watcher_segment
+                .with_label_values(&[name])
+                .unwrap_or_default(),
         }
     }
 
@@ -169,7 +177,9 @@ impl WriteMetrics {
             let _ = v.remove_label_values(&l);
         }
         let _ = self.batch_duration.remove_label_values(&l);
-        let _ = self.dropped.remove_label_values(&[name, url, "dropped_series"]);
+        let _ = self
+            .dropped
+            .remove_label_values(&[name, url, "dropped_series"]);
         for t in RECORD_TYPES {
             let _ = self.watcher_records.remove_label_values(&[t, name]);
         }

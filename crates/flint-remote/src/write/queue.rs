@@ -162,7 +162,10 @@ pub(crate) async fn run_queue(
             }
         }
     }
-    if tokio::time::timeout(FLUSH_DEADLINE, shards.stop()).await.is_err() {
+    if tokio::time::timeout(FLUSH_DEADLINE, shards.stop())
+        .await
+        .is_err()
+    {
         tracing::warn!(remote_name = %ctx.name, "Shards did not flush in time; the rest is sent after the next start");
     }
     abort.cancel();

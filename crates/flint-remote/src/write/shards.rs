@@ -53,7 +53,10 @@ impl SendStats {
         self.send_micros
             .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
         self.last_success_ms.store(now_ms(), Ordering::Relaxed);
-        let mut h = self.highest_sent.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut h = self
+            .highest_sent
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         *h = (*h).max(max_t);
         *h as f64 / 1000.0
     }
@@ -84,7 +87,12 @@ impl Shards {
             .map(|_| {
                 let (tx, rx) = mpsc::unbounded_channel();
                 let room = Arc::new(Semaphore::new(ctx.capacity));
-                tasks.spawn(run_shard(Arc::clone(ctx), rx, Arc::clone(&room), abort.clone()));
+                tasks.spawn(run_shard(
+                    Arc::clone(ctx),
+                    rx,
+                    Arc::clone(&room),
+                    abort.clone(),
+                ));
                 Shard { tx, room }
             })
             .collect();

@@ -100,9 +100,19 @@ impl Watcher {
             let index = tail.index();
             let before = out.len();
             let end = tail.read(|off, rec| {
-                self.handle(Position { segment: index, offset: off }, rec, out);
+                self.handle(
+                    Position {
+                        segment: index,
+                        offset: off,
+                    },
+                    rec,
+                    out,
+                );
             });
-            self.progress.read_to(Position { segment: index, offset: tail.offset() });
+            self.progress.read_to(Position {
+                segment: index,
+                offset: tail.offset(),
+            });
             self.tail = Some(tail);
             let got = out.len() > before;
             match end {
@@ -168,7 +178,10 @@ impl Watcher {
                 first,
                 "Remote-write position is in a WAL segment already truncated; samples in between are lost"
             );
-            self.start = Start::At(Position { segment: first, offset: 0 });
+            self.start = Start::At(Position {
+                segment: first,
+                offset: 0,
+            });
         }
         self.open(first)
     }
@@ -195,7 +208,10 @@ impl Watcher {
         if self.segments().contains(&(index + 1)) {
             self.open(index + 1);
         } else {
-            tracing::warn!(segment = index + 1, "WAL segment was truncated before it was read");
+            tracing::warn!(
+                segment = index + 1,
+                "WAL segment was truncated before it was read"
+            );
             self.open_first();
         }
     }

@@ -84,7 +84,11 @@ impl SegmentTail {
                 Ok(Some((start, rec))) => each(start, rec),
                 Ok(None) => {
                     self.offset = reader.offset() as u64;
-                    return Ok(if limited { TailEnd::More } else { TailEnd::Caught });
+                    return Ok(if limited {
+                        TailEnd::More
+                    } else {
+                        TailEnd::Caught
+                    });
                 }
                 Err(e) => {
                     return match reader.corruption() {
@@ -158,7 +162,9 @@ mod tests {
         let tmp = ok(tempfile::tempdir());
         let (mut w, _) = ok(Writer::open(tmp.path(), WriterOptions::default()));
         let seg = w.current_segment();
-        let recs: Vec<Vec<u8>> = (0..50).map(|i| format!("record {i}").repeat(100).into_bytes()).collect();
+        let recs: Vec<Vec<u8>> = (0..50)
+            .map(|i| format!("record {i}").repeat(100).into_bytes())
+            .collect();
         let refs: Vec<&[u8]> = recs.iter().map(Vec::as_slice).collect();
         ok(w.log(&refs));
         let mut starts = Vec::new();

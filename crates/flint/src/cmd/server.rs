@@ -1,7 +1,7 @@
 //! `flint server`: the Prometheus drop-in. Flags as Prometheus names them; wiring and the
 //! supervisor only (config → discovery → scrape → TSDB, HTTP), with the shutdown order of
 //! ARCHITECTURE.md: not ready → stop discovery and scraping (staleness markers) → stop rules
-//! → flush the notifier → close the TSDB (WAL synced) → stop HTTP.
+//! → flush the notifier → flush remote write (positions saved) → close the TSDB (WAL synced) → stop HTTP.
 
 use std::collections::BTreeMap;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -236,6 +236,7 @@ struct Reloader {
     scrape: flint_scrape::Manager,
     discovery: flint_discovery::Manager,
     alerting: super::server_alerting::Alerting,
+    remote_write: flint_remote::write::RemoteWrite,
     success: Gauge,
     success_time: Gauge,
 }
@@ -269,6 +270,11 @@ impl Reloader {
         let failed = self.discovery.apply_config(&sd);
         if failed > 0 {
             tracing::warn!(failed, "Some service discovery configs failed to start");
+        }
+        if let Err(e) = self.remote_write.apply_config(&cfg).await {
+            self.success.set(0.0);
+            tracing::error!(error = %e, "Applying the remote-write config failed");
+            return Err(e.to_string());
         }
         if let Err(e) = self.alerting.apply(&cfg).await {
             self.success.set(0.0);
@@ -391,12 +397,19 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         "Whether Prometheus startup was fully completed and the server is ready for normal operation.",
         &ready_gauge,
     );
+    let remote_write =
+        flint_remote::write::RemoteWrite::new(flint_remote::write::RemoteWriteOptions {
+            wal_dir: args.tsdb_path.join("wal"),
+            state_dir: Some(args.tsdb_path.join("remote")),
+            registry: registry.clone(),
+        });
     let reloader = Reloader {
         path: args.config_file.clone(),
         config: Arc::new(RwLock::new(Arc::new(Config::default()))),
         scrape: scrape.clone(),
         discovery: discovery.clone(),
         alerting: alerting.clone(),
+        remote_write: remote_write.clone(),
         success,
         success_time,
     };
@@ -404,7 +417,8 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         bail!("applying the configuration: {e}");
     }
 
-    let (sd_cancel, scrape_cancel, db_cancel, web_cancel, quit) = (
+    let (sd_cancel, scrape_cancel, db_cancel, web_cancel, quit, rw_cancel) = (
+        CancellationToken::new(),
         CancellationToken::new(),
         CancellationToken::new(),
         CancellationToken::new(),
@@ -415,6 +429,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let scrape_task = tokio::spawn(scrape.clone().run(scrape_cancel.clone(), targets_rx));
     let db_task = tokio::spawn(db.clone().run(db_cancel.clone()));
     let alerting_tasks = alerting.start();
+    let rw_task = tokio::spawn(remote_write.run(rw_cancel.clone()));
 
     let ready = Arc::new(AtomicBool::new(false));
     let (reload_tx, mut reload_rx) = mpsc::channel(4);
@@ -473,6 +488,8 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     step("scrape", t, scrape_task).await;
     step("discovery", t, sd_task).await;
     alerting_tasks.stop(t).await;
+    rw_cancel.cancel();
+    step("remote write", t, rw_task).await;
     db_cancel.cancel();
     match tokio::time::timeout(t, db_task).await {
         Ok(Ok(Err(e))) => tracing::error!(error = %e, "Closing the storage failed"),

@@ -72,16 +72,25 @@ fn query(port: u16, q: &str, time: f64) -> Option<serde_json::Value> {
 
 /// Debian's `prometheus` on `port` with `config` in `dir` (`prom.yml`, `prom-data`, `prom.log`).
 fn start_prometheus(program: &Path, dir: &Path, port: u16, config: &str) -> Proc {
+    start_prometheus_with(program, dir, port, config, &[])
+}
+
+/// [`start_prometheus`] with extra flags.
+fn start_prometheus_with(
+    program: &Path,
+    dir: &Path,
+    port: u16,
+    config: &str,
+    flags: &[&str],
+) -> Proc {
     std::fs::write(dir.join("prom.yml"), config).expect("prometheus config");
-    spawn(
-        program,
-        &[
-            format!("--config.file={}", dir.join("prom.yml").display()),
-            format!("--storage.tsdb.path={}", dir.join("prom-data").display()),
-            format!("--web.listen-address=127.0.0.1:{port}"),
-        ],
-        &dir.join("prom.log"),
-    )
+    let mut args = vec![
+        format!("--config.file={}", dir.join("prom.yml").display()),
+        format!("--storage.tsdb.path={}", dir.join("prom-data").display()),
+        format!("--web.listen-address=127.0.0.1:{port}"),
+    ];
+    args.extend(flags.iter().map(|f| f.to_string()));
+    spawn(program, &args, &dir.join("prom.log"))
 }
 
 /// Waits until the server on `port` holds at least five `up` samples of `job`.
@@ -280,4 +289,145 @@ fn prometheus_remote_reads_from_flint() {
     let (code, text) = http_post(flint, "/api/v1/read", &[], &body).expect("answer");
     assert_eq!(code, 400, "{text}");
     assert!(text.contains("response types"), "{text}");
+}
+
+/// A counter of Flint's own `/metrics` (summed over its series).
+fn flint_metric(port: u16, name: &str) -> f64 {
+    http_get(port, "/metrics")
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with(name) && l[name.len()..].starts_with(['{', ' ']))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+/// Waits until `q` at `at` answers the same on both servers and returns the answer.
+fn agree(flint: u16, prom: u16, q: &str, at: f64, logs: &[&Path]) -> serde_json::Value {
+    wait_for(60, &format!("{q} to agree"), logs, || {
+        let ours = query(flint, q, at)?;
+        let theirs = query(prom, q, at)?;
+        (!ours.as_array()?.is_empty() && ours[0]["value"] == theirs[0]["value"]).then_some(ours)
+    })
+}
+
+/// Every sample of `job="flint"` in the `window` before `at`: (series, value count).
+fn samples_in(port: u16, window: &str, at: f64) -> Option<Vec<(String, usize)>> {
+    let r = query(port, &format!("{{job=\"flint\"}}[{window}]"), at)?;
+    let mut out: Vec<(String, usize)> = r
+        .as_array()?
+        .iter()
+        .map(|s| {
+            let mut m = s["metric"].as_object().cloned().unwrap_or_default();
+            m.remove("sender");
+            (
+                serde_json::Value::Object(m).to_string(),
+                s["values"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    out.sort();
+    Some(out)
+}
+
+/// Waits until both servers hold the same samples of `job="flint"` before `at`.
+fn same_samples(flint: u16, prom: u16, window: &str, at: f64, logs: &[&Path]) -> usize {
+    wait_for(
+        60,
+        &format!("the samples of the last {window} to agree"),
+        logs,
+        || {
+            let ours = samples_in(flint, window, at)?;
+            let theirs = samples_in(prom, window, at)?;
+            (!ours.is_empty() && ours == theirs).then(|| ours.iter().map(|s| s.1).sum())
+        },
+    )
+}
+
+#[test]
+fn flint_remote_writes_to_prometheus_through_outages_and_restarts() {
+    let Some(prometheus) = find_program("prometheus") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (flint_port, prom_port) = (free_port(), free_port());
+    let flint_cfg = format!(
+        "global:\n  scrape_interval: 1s\n  external_labels: {{sender: flint}}\nscrape_configs:\n  - job_name: flint\n    static_configs: [{{targets: ['127.0.0.1:{flint_port}']}}]\n\
+         remote_write:\n  - url: 'http://127.0.0.1:{prom_port}/api/v1/write'\n    name: prom\n    queue_config: {{batch_send_deadline: 500ms, min_backoff: 100ms, max_backoff: 1s}}\n"
+    );
+    let prom = || {
+        start_prometheus_with(
+            &prometheus,
+            d,
+            prom_port,
+            "global: {}\n",
+            &["--web.enable-remote-write-receiver"],
+        )
+    };
+    let mut flint = flint_server_with(d, flint_port, &flint_cfg, &[]);
+    let mut receiver = prom();
+    let logs = [d.join("flint.log"), d.join("prom.log")];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    wait_for_scrapes(flint_port, "flint", &logs);
+    let begin = now_ms() as f64 / 1000.0;
+
+    // Everything Flint scraped arrives, with the external label added.
+    let at = (now_ms() - 1_000) as f64 / 1000.0;
+    for q in [
+        "count_over_time(up{job=\"flint\"}[30s])",
+        "count({job=\"flint\"})",
+    ] {
+        agree(flint_port, prom_port, q, at, &logs);
+    }
+    same_samples(flint_port, prom_port, "30s", at, &logs);
+    let theirs = query(prom_port, "up", at).expect("prometheus answers");
+    assert_eq!(theirs[0]["metric"]["sender"], "flint", "{theirs}");
+
+    // The receiver goes away for a while: Flint retries, and after it is back the gap fills.
+    drop(receiver);
+    std::thread::sleep(std::time::Duration::from_secs(6));
+    assert!(
+        flint_metric(
+            flint_port,
+            "prometheus_remote_storage_samples_retried_total"
+        ) > 0.0
+    );
+    receiver = prom();
+    let at = (now_ms() - 1_000) as f64 / 1000.0;
+    let window = format!("{}s", (at - begin + 5.0).ceil());
+    assert!(same_samples(flint_port, prom_port, &window, at, &logs) > 0);
+    agree(
+        flint_port,
+        prom_port,
+        &format!("count_over_time(up{{job=\"flint\"}}[{window}])"),
+        at,
+        &logs,
+    );
+
+    // Down again, and Flint is stopped during the outage: after both come back, the queue
+    // resumes from the saved position and what was scraped before the stop arrives.
+    drop(receiver);
+    std::thread::sleep(std::time::Duration::from_secs(4));
+    flint.terminate();
+    let stopped = now_ms() as f64 / 1000.0;
+    flint = flint_server_with(d, flint_port, &flint_cfg, &[]);
+    wait_for(30, "flint ready", &logs, || {
+        http_get(flint_port, "/-/ready").filter(|b| b.contains("Ready"))
+    });
+    receiver = prom();
+    let window = format!("{}s", (stopped - begin + 5.0).ceil());
+    agree(
+        flint_port,
+        prom_port,
+        &format!("count_over_time(up{{job=\"flint\"}}[{window}])"),
+        stopped,
+        &logs,
+    );
+    same_samples(flint_port, prom_port, &window, stopped, &logs);
+    assert_eq!(
+        flint_metric(flint_port, "prometheus_remote_storage_samples_failed_total"),
+        0.0
+    );
+    drop(receiver);
+    drop(flint);
 }

@@ -17,6 +17,16 @@ impl Drop for Proc {
     }
 }
 
+impl Proc {
+    /// Stops the process with SIGTERM (a graceful shutdown) and waits for it.
+    pub fn terminate(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let _ = self.0.wait();
+    }
+}
+
 pub fn spawn(program: &Path, args: &[String], log: &Path) -> Proc {
     let out = std::fs::File::create(log).expect("log file");
     let err = out.try_clone().expect("log file");
