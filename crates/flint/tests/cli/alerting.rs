@@ -83,6 +83,15 @@ fn alerts_reach_prometheus_alertmanager_and_flint_alertmanager() {
         "groups:\n- name: interop\n  rules:\n  - alert: FlintInterop\n    expr: vector(1)\n    labels: {severity: page}\n    annotations: {summary: 'value is {{ $value }}'}\n",
     )
     .expect("rules");
+    // Both Alertmanagers listen before the server starts: an alert sent to a port not yet
+    // open is dropped (as upstream) and is sent again only after the 1m resend delay.
+    let am_logs = [d.join("am-real.log"), d.join("am-flint.log")];
+    let am_logs: Vec<&Path> = am_logs.iter().map(|p| p.as_path()).collect();
+    for port in [real, ours] {
+        wait_for(25, "the Alertmanagers to listen", &am_logs, || {
+            http_get(port, "/-/ready").filter(|b| !b.is_empty())
+        });
+    }
     let _server = flint_server(
         d,
         prom,
