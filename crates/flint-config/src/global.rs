@@ -88,6 +88,15 @@ pub const DEFAULT_SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_EVALUATION_INTERVAL: Duration = Duration::from_secs(60);
 
 impl GlobalConfig {
+    /// `external_labels` as a label set.
+    pub fn external_label_set(&self) -> flint_model::Labels {
+        flint_model::Labels::from_pairs(
+            self.external_labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
+
     /// The effective scrape interval.
     pub fn scrape_interval(&self) -> Duration {
         self.scrape_interval

@@ -142,7 +142,22 @@ impl Labels {
         Arc::ptr_eq(&self.0, &other.0)
     }
 
-    /// A builder starting from these labels.
+    /// These labels plus those of `defaults` they lack (or hold empty), as external labels
+    /// are added to series and alerts leaving a server.
+    pub fn with_defaults(&self, defaults: &Labels) -> Labels {
+        if defaults.is_empty() {
+            return self.clone();
+        }
+        let mut b = self.builder();
+        for l in defaults.iter() {
+            if self.get(&l.name).is_none_or(str::is_empty) {
+                b.set(l.name.clone(), l.value.clone());
+            }
+        }
+        b.build()
+    }
+
+    /// A builder starting from this set.
     pub fn builder(&self) -> LabelsBuilder {
         LabelsBuilder::new(self.clone())
     }

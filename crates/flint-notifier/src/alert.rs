@@ -69,15 +69,7 @@ pub fn relabel_alerts(
     alerts
         .into_iter()
         .filter_map(|mut a| {
-            if !external.is_empty() {
-                let mut b = a.labels.builder();
-                for l in external.iter() {
-                    if a.labels.get(&l.name).is_none_or(str::is_empty) {
-                        b.set(l.name.clone(), l.value.clone());
-                    }
-                }
-                a.labels = b.build();
-            }
+            a.labels = a.labels.with_defaults(external);
             if !rules.is_empty() {
                 a.labels = relabeler.process(&a.labels, rules)?;
             }

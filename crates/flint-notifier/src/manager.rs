@@ -136,12 +136,7 @@ impl Manager {
                 }
             }
             sh.sets = sets;
-            sh.external = Labels::from_pairs(
-                cfg.global
-                    .external_labels
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str())),
-            );
+            sh.external = cfg.global.external_label_set();
             sh.relabel = flint_config::relabel::rules(&cfg.alerting.alert_relabel_configs);
             self.update_discovered(&sh);
         }

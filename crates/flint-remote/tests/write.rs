@@ -245,7 +245,7 @@ async fn drops_a_batch_the_receiver_refuses_and_follows_new_segments() {
     assert!(got.iter().all(|s| s.contains(&format!("@{}=", now + 2000))));
     // A reload with the same entry keeps the queue.
     ok(s.rw.apply_config(&config(&url, "")).await);
-    assert_eq!(s.rw.queue_names().len(), 1);
+    assert_eq!(s.rw.queue_names().await.len(), 1);
     s.stop().await;
 }
 

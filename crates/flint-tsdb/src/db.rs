@@ -69,6 +69,11 @@ pub use querier::DbQuerier;
 pub use run::COMPACTION_INTERVAL;
 pub use status::{BlockInfo, TsdbStatus};
 
+/// The WAL directory of data directory `dir`.
+fn wal_dir(dir: &Path) -> PathBuf {
+    dir.join("wal")
+}
+
 /// A Prometheus-compatible data directory, open for appends and queries. Cheap to clone:
 /// clones share the database.
 #[derive(Clone)]
@@ -162,7 +167,7 @@ impl Db {
         let metrics = DbMetrics::new(&opts);
         let (blocks, quarantined) = blocks::open_blocks(dir, &[], read_only)?;
         metrics.add_quarantined(quarantined);
-        let wal = Arc::new(wal::WalLog::new(&dir.join("wal")));
+        let wal = Arc::new(wal::WalLog::new(&wal_dir(dir)));
         let scratch = read_only.then(scratch_dir);
         let chunk_dir = scratch.clone().unwrap_or_else(|| dir.join("chunks_head"));
         let head_opts = HeadOptions {
@@ -216,6 +221,11 @@ impl Db {
     /// The data directory.
     pub fn dir(&self) -> &Path {
         &self.inner.dir
+    }
+
+    /// The write-ahead log's directory (`<data>/wal`), which remote-write queues follow.
+    pub fn wal_dir(&self) -> PathBuf {
+        wal_dir(&self.inner.dir)
     }
 
     /// The options in effect (defaults resolved).

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use flint_client::Registry;
 use flint_config::Config;
@@ -47,7 +47,6 @@ struct Inner {
     opts: RemoteWriteOptions,
     metrics: WriteMetrics,
     queues: tokio::sync::Mutex<BTreeMap<String, Running>>,
-    names: Mutex<Vec<String>>,
 }
 
 /// The remote-write sender. Clones are handles to the same one.
@@ -81,31 +80,18 @@ impl RemoteWrite {
                 opts,
                 metrics,
                 queues: tokio::sync::Mutex::default(),
-                names: Mutex::default(),
             }),
         }
     }
 
-    fn names(&self) -> MutexGuard<'_, Vec<String>> {
-        self.inner
-            .names
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
     /// The running queues' names.
-    pub fn queue_names(&self) -> Vec<String> {
-        self.names().clone()
+    pub async fn queue_names(&self) -> Vec<String> {
+        self.inner.queues.lock().await.keys().cloned().collect()
     }
 
     /// Applies the `remote_write` entries of `cfg`.
     pub async fn apply_config(&self, cfg: &Config) -> Result<(), WriteError> {
-        let external = Labels::from_pairs(
-            cfg.global
-                .external_labels
-                .iter()
-                .map(|(k, v)| (k.as_str(), v.as_str())),
-        );
+        let external = cfg.global.external_label_set();
         let mut wanted: BTreeMap<String, RemoteWriteConfig> = BTreeMap::new();
         for rw in &cfg.remote_write {
             let name = queue_name(rw);
@@ -116,23 +102,20 @@ impl RemoteWrite {
             }
         }
         let mut queues = self.inner.queues.lock().await;
+        // A queue keeps running when its entry and the external labels are unchanged.
+        let kept = |name: &str, r: &Running| {
+            r.external == external && wanted.get(name).is_some_and(|rw| *rw == r.cfg)
+        };
         // Build every new client first, so a bad entry changes nothing.
         let mut fresh = Vec::new();
         for (name, rw) in &wanted {
-            let same = queues
-                .get(name)
-                .is_some_and(|r| r.cfg == *rw && r.external == external);
-            if !same {
+            if !queues.get(name).is_some_and(|r| kept(name, r)) {
                 fresh.push((name.clone(), rw.clone(), WriteClient::new(name, rw)?));
             }
         }
         let stale: Vec<String> = queues
             .iter()
-            .filter(|(name, r)| {
-                wanted
-                    .get(*name)
-                    .is_none_or(|rw| *rw != r.cfg || r.external != external)
-            })
+            .filter(|(name, r)| !kept(name, r))
             .map(|(n, _)| n.clone())
             .collect();
         for name in stale {
@@ -144,7 +127,6 @@ impl RemoteWrite {
             let r = self.start_queue(&name, rw, client, &external);
             queues.insert(name, r);
         }
-        *self.names() = queues.keys().cloned().collect();
         Ok(())
     }
 
@@ -219,6 +201,5 @@ impl RemoteWrite {
         for (name, r) in all {
             self.stop_queue(&name, r).await;
         }
-        self.names().clear();
     }
 }

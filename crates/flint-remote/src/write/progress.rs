@@ -24,10 +24,18 @@ pub(crate) struct Position {
 struct Inner {
     /// Records with samples in flight: sequence number → (where it starts, samples left).
     outstanding: BTreeMap<u64, (Position, u64)>,
+    /// The sum of the samples left in `outstanding`.
+    pending: u64,
     next_seq: u64,
     /// Where the next record to read starts.
     read: Position,
     saved: Option<Position>,
+}
+
+impl Inner {
+    fn watermark(&self) -> Position {
+        self.outstanding.values().next().map_or(self.read, |e| e.0)
+    }
 }
 
 /// A queue's delivery watermark.
@@ -68,6 +76,7 @@ impl Progress {
         let mut g = self.lock();
         let seq = g.next_seq;
         g.next_seq += 1;
+        g.pending += samples;
         g.outstanding.insert(seq, (pos, samples));
         seq
     }
@@ -83,10 +92,12 @@ impl Progress {
         let mut run: Option<(u64, u64)> = None;
         let settle = |g: &mut Inner, seq: u64, n: u64| {
             if let Some(e) = g.outstanding.get_mut(&seq) {
-                e.1 = e.1.saturating_sub(n);
+                let n = n.min(e.1);
+                e.1 -= n;
                 if e.1 == 0 {
                     g.outstanding.remove(&seq);
                 }
+                g.pending -= n;
             }
         };
         for seq in seqs {
@@ -107,13 +118,13 @@ impl Progress {
 
     /// Samples registered and not yet settled.
     pub fn pending(&self) -> u64 {
-        self.lock().outstanding.values().map(|e| e.1).sum()
+        self.lock().pending
     }
 
     /// The delivery watermark.
+    #[cfg(test)]
     pub fn watermark(&self) -> Position {
-        let g = self.lock();
-        g.outstanding.values().next().map_or(g.read, |e| e.0)
+        self.lock().watermark()
     }
 
     /// Writes the watermark to the file when it moved (atomically: temp file, rename).
@@ -121,10 +132,15 @@ impl Progress {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        let pos = self.watermark();
-        if self.lock().saved == Some(pos) {
-            return Ok(());
-        }
+        let pos = {
+            let g = self.lock();
+            let pos = g.watermark();
+            if g.saved == Some(pos) {
+                return Ok(());
+            }
+            pos
+        };
+        // Written without the lock held, so shards settling batches do not wait on the disk.
         write_atomic(path, format!("{} {}\n", pos.segment, pos.offset).as_bytes())?;
         self.lock().saved = Some(pos);
         Ok(())

@@ -121,7 +121,7 @@ pub(crate) async fn run_queue(
         if !out.is_empty() {
             tokio::select! {
                 () = cancel.cancelled() => break,
-                ok = shards.enqueue(out, ctx.capacity) => if !ok { break },
+                ok = shards.enqueue(out) => if !ok { break },
             }
         }
         ctx.metrics.pending.set(ctx.progress.pending() as f64);

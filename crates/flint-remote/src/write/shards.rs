@@ -4,8 +4,8 @@
 //! queue stops. A shard holds at most `capacity` samples; beyond that the watcher waits,
 //! and the backlog stays in the WAL.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -44,21 +44,18 @@ pub(crate) struct SendStats {
     /// When the last send succeeded (ms since the Unix epoch; 0 = never).
     pub last_success_ms: AtomicI64,
     /// Highest timestamp delivered.
-    highest_sent: Mutex<i64>,
+    highest_sent: AtomicI64,
 }
 
 impl SendStats {
+    /// Records a delivered batch; returns the highest timestamp delivered so far, in seconds.
     fn sent(&self, n: usize, took: Duration, max_t: i64) -> f64 {
         self.samples_out.fetch_add(n as u64, Ordering::Relaxed);
         self.send_micros
             .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
         self.last_success_ms.store(now_ms(), Ordering::Relaxed);
-        let mut h = self
-            .highest_sent
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        *h = (*h).max(max_t);
-        *h as f64 / 1000.0
+        let prev = self.highest_sent.fetch_max(max_t, Ordering::Relaxed);
+        prev.max(max_t) as f64 / 1000.0
     }
 }
 
@@ -77,6 +74,8 @@ struct Shard {
 pub(crate) struct Shards {
     shards: Vec<Shard>,
     tasks: JoinSet<()>,
+    /// Samples a shard holds at most.
+    capacity: usize,
 }
 
 impl Shards {
@@ -97,7 +96,11 @@ impl Shards {
             })
             .collect();
         ctx.metrics.shards.set(n.max(1) as f64);
-        Shards { shards, tasks }
+        Shards {
+            shards,
+            tasks,
+            capacity: ctx.capacity,
+        }
     }
 
     /// How many shards run.
@@ -107,7 +110,7 @@ impl Shards {
 
     /// Hands samples to their series' shards, waiting while a shard is full. Returns false
     /// when the shards stopped (the queue is shutting down).
-    pub async fn enqueue(&self, samples: Vec<(u64, Pending)>, capacity: usize) -> bool {
+    pub async fn enqueue(&self, samples: Vec<(u64, Pending)>) -> bool {
         let n = self.shards.len() as u64;
         let mut per: Vec<Vec<Pending>> = (0..n).map(|_| Vec::new()).collect();
         for (r, p) in samples {
@@ -115,7 +118,7 @@ impl Shards {
         }
         for (shard, mut list) in self.shards.iter().zip(per) {
             while !list.is_empty() {
-                let rest = list.split_off(list.len().min(capacity));
+                let rest = list.split_off(list.len().min(self.capacity));
                 let Ok(permit) = shard.room.acquire_many(list.len() as u32).await else {
                     return false;
                 };
@@ -143,7 +146,7 @@ async fn run_shard(
     abort: CancellationToken,
 ) {
     let mut batch: Vec<Pending> = Vec::with_capacity(ctx.max_samples);
-    let mut buf = Vec::new();
+    let mut enc = RequestEncoder::new();
     let mut deadline = Box::pin(tokio::time::sleep(ctx.deadline));
     loop {
         tokio::select! {
@@ -157,35 +160,56 @@ async fn run_shard(
                 room.add_permits(chunk.len());
                 batch.extend(chunk);
                 while batch.len() >= ctx.max_samples {
-                    let rest = batch.split_off(ctx.max_samples);
-                    send(&ctx, &batch, &mut buf, &abort).await;
-                    batch = rest;
+                    send(&ctx, &batch[..ctx.max_samples], &mut enc, &abort).await;
+                    batch.drain(..ctx.max_samples);
                     deadline.as_mut().reset(tokio::time::Instant::now() + ctx.deadline);
                 }
             }
             () = &mut deadline, if !batch.is_empty() => {
-                send(&ctx, &batch, &mut buf, &abort).await;
+                send(&ctx, &batch, &mut enc, &abort).await;
                 batch.clear();
             }
         }
-        ctx.metrics.pending.set(ctx.progress.pending() as f64);
     }
-    // The queue closed: what is left goes out now.
-    for part in batch.chunks(ctx.max_samples.max(1)) {
-        send(&ctx, part, &mut buf, &abort).await;
+    // The queue closed: what is left (less than a batch) goes out now.
+    send(&ctx, &batch, &mut enc, &abort).await;
+}
+
+/// A shard's buffers for building requests, kept between batches.
+struct RequestEncoder {
+    raw: Vec<u8>,
+    snappy: snap::raw::Encoder,
+}
+
+impl RequestEncoder {
+    fn new() -> Self {
+        RequestEncoder {
+            raw: Vec::new(),
+            snappy: snap::raw::Encoder::new(),
+        }
+    }
+
+    /// The snappy-compressed `WriteRequest` for `batch`.
+    fn encode(&mut self, batch: &[Pending]) -> Result<Bytes, snap::Error> {
+        self.raw.clear();
+        encode_request(batch, &mut self.raw);
+        self.snappy.compress_vec(&self.raw).map(Bytes::from)
     }
 }
 
 /// Sends one batch until it is delivered, refused for good, or `abort` fires (then it
 /// stays unacknowledged, and is sent again from the WAL after a restart).
-async fn send(ctx: &SendContext, batch: &[Pending], buf: &mut Vec<u8>, abort: &CancellationToken) {
+async fn send(
+    ctx: &SendContext,
+    batch: &[Pending],
+    enc: &mut RequestEncoder,
+    abort: &CancellationToken,
+) {
     if batch.is_empty() {
         return;
     }
-    buf.clear();
-    encode_request(batch, buf);
-    let body = match snap::raw::Encoder::new().compress_vec(buf) {
-        Ok(b) => Bytes::from(b),
+    let body = match enc.encode(batch) {
+        Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "Compressing a remote-write request failed");
             return;

@@ -52,6 +52,9 @@ pub(crate) struct Watcher {
     tail: Option<SegmentTail>,
     /// The current segment was re-read after a later segment appeared.
     final_read: bool,
+    /// The checkpoint whose series were read, so that waiting for a first segment does not
+    /// read it again at every poll.
+    checkpoint_read: Option<u64>,
     decoder: Decoder,
     series_buf: Vec<RefSeries>,
     samples_buf: Vec<RefSample>,
@@ -79,6 +82,7 @@ impl Watcher {
             start,
             tail: None,
             final_read: false,
+            checkpoint_read: None,
             decoder: Decoder::new(),
             series_buf: Vec::new(),
             samples_buf: Vec::new(),
@@ -98,7 +102,7 @@ impl Watcher {
                 return Step::Idle;
             };
             let index = tail.index();
-            let before = out.len();
+            let before = tail.offset();
             let end = tail.read(|off, rec| {
                 self.handle(
                     Position {
@@ -113,29 +117,28 @@ impl Watcher {
                 segment: index,
                 offset: tail.offset(),
             });
+            let advanced = tail.offset() > before;
             self.tail = Some(tail);
-            let got = out.len() > before;
             match end {
                 Ok(TailEnd::More) => {}
-                Ok(TailEnd::Caught) | Ok(TailEnd::Torn(_)) if got => self.final_read = false,
-                Ok(end) => {
+                Ok(TailEnd::Caught | TailEnd::Torn(_)) if advanced => self.final_read = false,
+                end => {
                     if !self.next_segment_exists(index) {
                         return Step::Idle;
                     }
-                    if !self.final_read {
+                    match end {
                         // The writer moved on: read this segment to its end once more.
-                        self.final_read = true;
-                        continue;
-                    }
-                    if let TailEnd::Torn(c) = end {
-                        tracing::warn!(corruption = %c, "Skipping the rest of a corrupt WAL segment");
-                    }
-                    self.advance(index);
-                }
-                Err(e) => {
-                    tracing::warn!(segment = index, error = %e, "Reading the WAL failed; moving on");
-                    if !self.next_segment_exists(index) {
-                        return Step::Idle;
+                        Ok(_) if !self.final_read => {
+                            self.final_read = true;
+                            continue;
+                        }
+                        Ok(TailEnd::Torn(c)) => {
+                            tracing::warn!(corruption = %c, "Skipping the rest of a corrupt WAL segment");
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(segment = index, error = %e, "Reading the WAL failed; moving on");
+                        }
                     }
                     self.advance(index);
                 }
@@ -216,9 +219,10 @@ impl Watcher {
         }
     }
 
-    /// Reads the series of the last checkpoint; returns its index.
+    /// Reads the series of the last checkpoint (unless already read); returns its index.
     fn read_checkpoint(&mut self) -> Option<u64> {
         let (dir, index) = match wlog::last_checkpoint(&self.wal_dir) {
+            Ok(Some((_, index))) if self.checkpoint_read == Some(index) => return Some(index),
             Ok(Some(cp)) => cp,
             Ok(None) => return None,
             Err(e) => {
@@ -243,6 +247,7 @@ impl Watcher {
             }
             Err(e) => tracing::warn!(error = %e, "Opening the WAL checkpoint failed"),
         }
+        self.checkpoint_read = Some(index);
         Some(index)
     }
 
@@ -275,18 +280,8 @@ impl Watcher {
 
     /// External labels added (where the series lacks them), then write relabeling.
     fn outgoing(&mut self, labels: &Labels) -> Option<Labels> {
-        let with_external = if self.external.is_empty() {
-            labels.clone()
-        } else {
-            let mut b = labels.builder();
-            for l in self.external.iter() {
-                if labels.get(&l.name).is_none() {
-                    b.set(l.name.clone(), l.value.clone());
-                }
-            }
-            b.build()
-        };
-        self.relabeler.process(&with_external, &self.relabel)
+        self.relabeler
+            .process(&labels.with_defaults(&self.external), &self.relabel)
     }
 
     fn take_samples(&mut self, pos: Position, rec: &[u8], out: &mut Vec<(u64, Pending)>) {

@@ -48,7 +48,7 @@ impl Db {
             head: self.head().cardinality(limit),
             blocks_bytes: blocks.iter().map(|b| b.size_bytes).sum(),
             blocks,
-            wal_bytes: crate::block::dir_size(&self.dir().join("wal")),
+            wal_bytes: crate::block::dir_size(&self.wal_dir()),
             head_chunks_bytes: self.head().head_chunks().size_bytes(),
         }
     }

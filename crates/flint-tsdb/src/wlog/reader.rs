@@ -128,12 +128,7 @@ impl Reader {
     /// The next record, `None` at the end of the last segment. After an error, every call
     /// returns that error.
     pub fn next_record(&mut self) -> Result<Option<&[u8]>> {
-        self.defer_snappy = false;
-        Ok(match self.step()? {
-            Some(Out::Slice(a, b)) => Some(&self.data[a..b]),
-            Some(Out::Assembled | Out::Compressed) => Some(&self.rec),
-            None => None,
-        })
+        Ok(self.next_record_at()?.map(|(_, rec)| rec))
     }
 
     /// Like [`Reader::next_record`], with the offset where the record starts.

@@ -364,13 +364,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     );
     sd_opts.sync_period = args.discovery_sync_period;
     let (discovery, targets_rx) = flint_discovery::Manager::new(sd_opts);
-    let seed = flint_model::Labels::from_pairs(
-        cfg.global
-            .external_labels
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    )
-    .stable_hash();
+    let seed = cfg.global.external_label_set().stable_hash();
     let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
         storage,
         registry: registry.clone(),
@@ -399,7 +393,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     );
     let remote_write =
         flint_remote::write::RemoteWrite::new(flint_remote::write::RemoteWriteOptions {
-            wal_dir: args.tsdb_path.join("wal"),
+            wal_dir: db.wal_dir(),
             state_dir: Some(args.tsdb_path.join("remote")),
             registry: registry.clone(),
         });
