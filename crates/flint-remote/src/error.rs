@@ -104,3 +104,43 @@ pub enum WriteError {
     #[error("{0}")]
     Permanent(String),
 }
+
+/// Why the `remote_read` entries could not be set up, or one read failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteReadError {
+    /// The HTTP client of an entry could not be built.
+    #[error("remote_read {name:?}: {source}")]
+    Client {
+        /// The entry's name.
+        name: String,
+        /// What was wrong.
+        #[source]
+        source: flint_discovery::Error,
+    },
+    /// Two entries share a name.
+    #[error("duplicate remote read configs are not allowed, found duplicate for URL: {url}")]
+    Duplicate {
+        /// The second entry's URL.
+        url: String,
+    },
+    /// A read request failed: network, status, or an answer that does not decode.
+    #[error("remote_read {name:?}: {reason}")]
+    Request {
+        /// The entry's name.
+        name: String,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// An error and its sources joined with `: ` (reqwest keeps the cause in `source`).
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(c) = src {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        src = c.source();
+    }
+    s
+}

@@ -22,4 +22,6 @@ pub mod querier;
 pub use appender::{Appendable, Appender, HistogramSample, SeriesRef};
 pub use error::{AppendError, Result, StorageError};
 pub use iterator::{SampleIterator, SliceIterator, TimedValue, Value, ValueType};
-pub use querier::{Querier, Queryable, SelectHints, Series, SeriesSet, VecSeriesSet, Warnings};
+pub use querier::{
+    ListSeries, Querier, Queryable, SelectHints, Series, SeriesSet, VecSeriesSet, Warnings,
+};

@@ -9,9 +9,10 @@ use flint_model::{Exemplar, Labels, Metadata};
 
 use crate::appender::{Appendable, Appender, HistogramSample, SeriesRef};
 use crate::error::{AppendError, Result, StorageError};
-use crate::iterator::{SampleIterator, SliceIterator, TimedValue, Value};
+use crate::iterator::{TimedValue, Value};
 use crate::querier::{
-    Querier, Queryable, SelectHints, Series, SeriesSet, VecSeriesSet, Warnings, matches_all,
+    ListSeries, Querier, Queryable, SelectHints, Series, SeriesSet, VecSeriesSet, Warnings,
+    matches_all,
 };
 
 #[derive(Debug, Default)]
@@ -207,20 +208,6 @@ struct MemQuerier<'a> {
     maxt: i64,
 }
 
-struct MemSeries {
-    labels: Labels,
-    samples: Arc<[TimedValue]>,
-}
-
-impl Series for MemSeries {
-    fn labels(&self) -> &Labels {
-        &self.labels
-    }
-    fn iterator(&self) -> Box<dyn SampleIterator + '_> {
-        Box::new(SliceIterator::new(self.samples.clone()))
-    }
-}
-
 impl MemQuerier<'_> {
     fn matching(&self, matchers: &[Matcher]) -> Result<Vec<(Labels, Arc<[TimedValue]>)>> {
         let inner = self.storage.inner.read().map_err(|_| poisoned())?;
@@ -253,7 +240,7 @@ impl Querier for MemQuerier<'_> {
                 found
                     .into_iter()
                     .map(|(labels, samples)| {
-                        Box::new(MemSeries { labels, samples }) as Box<dyn Series>
+                        Box::new(ListSeries { labels, samples }) as Box<dyn Series>
                     })
                     .collect(),
             )),

@@ -3,8 +3,10 @@
 use flint_model::Labels;
 use flint_model::matcher::Matcher;
 
+use std::sync::Arc;
+
 use crate::error::{Result, StorageError};
-use crate::iterator::SampleIterator;
+use crate::iterator::{SampleIterator, SliceIterator, TimedValue};
 
 /// Non-fatal problems met while querying (a remote source down, a limit reached), passed on to
 /// the API's `warnings`.
@@ -67,6 +69,24 @@ pub trait Series: Send + Sync {
     fn labels(&self) -> &Labels;
     /// A fresh iterator over its samples in the querier's range.
     fn iterator(&self) -> Box<dyn SampleIterator + '_>;
+}
+
+/// A series held in memory: labels and time-sorted samples.
+#[derive(Debug, Clone)]
+pub struct ListSeries {
+    /// The series' labels.
+    pub labels: Labels,
+    /// Its samples, sorted by timestamp.
+    pub samples: Arc<[TimedValue]>,
+}
+
+impl Series for ListSeries {
+    fn labels(&self) -> &Labels {
+        &self.labels
+    }
+    fn iterator(&self) -> Box<dyn SampleIterator + '_> {
+        Box::new(SliceIterator::new(self.samples.clone()))
+    }
 }
 
 /// A stream of series.

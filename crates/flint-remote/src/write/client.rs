@@ -6,7 +6,7 @@ use std::time::Duration;
 use flint_config::remote::RemoteWriteConfig;
 use flint_discovery::client::{ClientOptions, HttpClient};
 
-use crate::error::WriteError;
+use crate::error::{WriteError, error_chain};
 
 /// Sends compressed `WriteRequest`s to one endpoint.
 #[derive(Debug, Clone)]
@@ -99,15 +99,4 @@ impl WriteClient {
             Err(WriteError::Permanent(reason))
         }
     }
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(c) = src {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
-        src = c.source();
-    }
-    s
 }

@@ -38,12 +38,12 @@ async fn read(State(api): State<QueryApi>, body: Bytes) -> Response {
     let external = api.external_labels();
     blocking(move || {
         let opts = api.opts();
-        match flint_remote::read::serve(
-            opts.storage.as_ref(),
-            &body,
-            &external,
-            opts.remote_read_sample_limit,
-        ) {
+        // Local data only: answering from the remote_read endpoints too could loop.
+        let local: &dyn flint_storage::Queryable = match &opts.db {
+            Some(db) => db,
+            None => opts.storage.as_ref(),
+        };
+        match flint_remote::read::serve(local, &body, &external, opts.remote_read_sample_limit) {
             Ok(resp) => (
                 [
                     (header::CONTENT_TYPE, "application/x-protobuf"),

@@ -71,6 +71,8 @@ pub struct Wiring<'a> {
     pub engine: Engine,
     /// The TSDB.
     pub db: Db,
+    /// What queries read: the TSDB merged with the `remote_read` endpoints.
+    pub storage: Arc<dyn flint_storage::Queryable>,
     /// Readiness, shared with the lifecycle endpoints.
     pub ready: Arc<AtomicBool>,
     /// The running config.
@@ -87,7 +89,7 @@ pub struct Wiring<'a> {
 
 /// The query API over the server's TSDB.
 pub fn api(w: Wiring<'_>) -> QueryApi {
-    let mut opts = QueryApiOptions::new(w.engine, Arc::new(w.db.clone()));
+    let mut opts = QueryApiOptions::new(w.engine, w.storage);
     opts.remote_write = w
         .args
         .enable_remote_write_receiver

@@ -237,6 +237,7 @@ struct Reloader {
     discovery: flint_discovery::Manager,
     alerting: super::server_alerting::Alerting,
     remote_write: flint_remote::write::RemoteWrite,
+    remote_read: flint_remote::read::RemoteReads,
     success: Gauge,
     success_time: Gauge,
 }
@@ -276,6 +277,11 @@ impl Reloader {
             tracing::error!(error = %e, "Applying the remote-write config failed");
             return Err(e.to_string());
         }
+        if let Err(e) = self.remote_read.apply_config(&cfg) {
+            self.success.set(0.0);
+            tracing::error!(error = %e, "Applying the remote-read config failed");
+            return Err(e.to_string());
+        }
         if let Err(e) = self.alerting.apply(&cfg).await {
             self.success.set(0.0);
             return Err(e);
@@ -297,6 +303,25 @@ fn register(registry: &Registry, name: &str, help: &str, g: &Gauge) {
     if let Err(e) = registry.register(name, help, g.clone()) {
         tracing::debug!(error = %e, "metric not registered");
     }
+}
+
+/// Upstream's local start time for `read_recent: false`: the oldest block's start (now
+/// without blocks) plus two minimum block durations, the time a fresh server needs before
+/// its own data is complete.
+fn local_start(db: Db, min_block: Duration) -> flint_remote::read::LocalStart {
+    let margin = i64::try_from(min_block.as_millis()).unwrap_or(i64::MAX / 4) * 2;
+    Arc::new(move || {
+        let start = db
+            .blocks()
+            .first()
+            .map(|b| b.meta().min_time)
+            .unwrap_or_else(|| {
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as i64)
+            });
+        start.saturating_add(margin)
+    })
 }
 
 fn open_db(
@@ -397,6 +422,10 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
             state_dir: Some(args.tsdb_path.join("remote")),
             registry: registry.clone(),
         });
+    let remote_read = flint_remote::read::RemoteReads::new(
+        Arc::new(db.clone()),
+        local_start(db.clone(), args.min_block_duration),
+    );
     let reloader = Reloader {
         path: args.config_file.clone(),
         config: Arc::new(RwLock::new(Arc::new(Config::default()))),
@@ -404,6 +433,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         discovery: discovery.clone(),
         alerting: alerting.clone(),
         remote_write: remote_write.clone(),
+        remote_read: remote_read.clone(),
         success,
         success_time,
     };
@@ -445,6 +475,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         args: &args,
         engine,
         db: db.clone(),
+        storage: Arc::new(remote_read),
         ready: Arc::clone(&ready),
         config: Arc::clone(&reloader.config),
         reload_success: reloader.success.clone(),

@@ -1,7 +1,8 @@
 //! Remote storage against Debian's `prometheus`. Remote write: it sends what it scrapes to
 //! `flint server` (`--web.enable-remote-write-receiver`) and both answer the same queries;
 //! bad requests get upstream's status codes and a refused request leaves nothing behind.
-//! Remote read: it reads Flint's data through `/api/v1/read` and answers like Flint.
+//! Remote read: it reads Flint's data through `/api/v1/read` and answers like Flint, and
+//! Flint's `remote_read` reads Prometheus's data and answers like Prometheus.
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -289,6 +290,60 @@ fn prometheus_remote_reads_from_flint() {
     let (code, text) = http_post(flint, "/api/v1/read", &[], &body).expect("answer");
     assert_eq!(code, 400, "{text}");
     assert!(text.contains("response types"), "{text}");
+}
+
+#[test]
+fn flint_reads_from_prometheus_through_remote_read() {
+    let Some(prometheus) = find_program("prometheus") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (flint, prom, dead) = (free_port(), free_port(), free_port());
+    let _prom = start_prometheus(
+        &prometheus,
+        d,
+        prom,
+        &format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: prom\n    static_configs: [{{targets: ['127.0.0.1:{prom}']}}]\n"
+        ),
+    );
+    let _flint = flint_server_with(
+        d,
+        flint,
+        &format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: flint\n    static_configs: [{{targets: ['127.0.0.1:{flint}']}}]\n\
+             remote_read:\n  - url: 'http://127.0.0.1:{prom}/api/v1/read'\n    name: prom\n    read_recent: true\n\
+             \x20 - url: 'http://127.0.0.1:{dead}/api/v1/read'\n    name: dead\n    read_recent: true\n    remote_timeout: 2s\n"
+        ),
+        &[],
+    );
+    let logs = [d.join("flint.log"), d.join("prom.log")];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    wait_for_scrapes(prom, "prom", &logs);
+    wait_for_scrapes(flint, "flint", &logs);
+    let at = (now_ms() - 2_000) as f64 / 1000.0;
+    // Prometheus's data answers in Flint exactly as in Prometheus.
+    for q in [
+        "count_over_time(up{job=\"prom\"}[20s])",
+        "max_over_time(scrape_samples_scraped{job=\"prom\"}[20s])",
+        "count({job=\"prom\"})",
+    ] {
+        let theirs = query(prom, q, at).expect("prometheus answers");
+        let ours = query(flint, q, at).expect("flint answers");
+        assert_eq!(
+            ours[0]["value"], theirs[0]["value"],
+            "{q}: {ours} vs {theirs}"
+        );
+    }
+    // Local and remote series side by side, and the endpoint that is down is a warning.
+    let ours = query(flint, "count(up)", at).expect("flint answers");
+    assert_eq!(ours[0]["value"][1], "2", "{ours}");
+    let body = http_get(flint, &format!("/api/v1/query?query=up&time={at}")).expect("answer");
+    let v: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(v["status"], "success", "{body}");
+    let warnings = v["warnings"].to_string();
+    assert!(warnings.contains("dead"), "{body}");
 }
 
 /// A counter of Flint's own `/metrics` (summed over its series).
