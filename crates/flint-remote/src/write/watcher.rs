@@ -6,8 +6,13 @@
 //! Where it starts: at the saved [`Progress`] watermark when there is one, else at the
 //! beginning of the WAL taking only samples newer than the queue's start (as upstream
 //! does). Records before the start are read for their series only.
+//!
+//! Series are forgotten as the head forgets them: each remembers the segment it was last
+//! logged in, and once the watcher reads past a new checkpoint, series logged at or before
+//! the checkpoint's segment that the checkpoint did not keep are dropped. (Upstream keeps
+//! those logged in the checkpoint's own segment until the next checkpoint.)
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,14 +45,22 @@ pub(crate) enum Step {
 /// Samples per step at most (the shards' queues take them in one go).
 const STEP_BUDGET: usize = 50_000;
 
+/// A series as the watcher knows it.
+struct Known {
+    /// Its labels as sent (`None`: dropped by relabeling).
+    labels: Option<Arc<[u8]>>,
+    /// The segment (or checkpoint) its record was last read from.
+    segment: u64,
+}
+
 /// The watcher's state; moved into a blocking task for each step.
 pub(crate) struct Watcher {
     wal_dir: PathBuf,
     external: Labels,
     relabel: Vec<RelabelConfig>,
     relabeler: Relabeler,
-    /// Series ref → its labels as sent (`None`: dropped by relabeling).
-    series: HashMap<u64, Option<Arc<[u8]>>>,
+    /// Series ref → what is known of it.
+    series: HashMap<u64, Known>,
     start: Start,
     tail: Option<SegmentTail>,
     /// The current segment was re-read after a later segment appeared.
@@ -209,7 +222,9 @@ impl Watcher {
     fn advance(&mut self, index: u64) {
         self.tail = None;
         if self.segments().contains(&(index + 1)) {
-            self.open(index + 1);
+            if self.open(index + 1) {
+                self.collect_garbage(index + 1);
+            }
         } else {
             tracing::warn!(
                 segment = index + 1,
@@ -220,6 +235,8 @@ impl Watcher {
     }
 
     /// Reads the series of the last checkpoint (unless already read); returns its index.
+    /// Only called when the next segment to read is after the checkpoint, so series the
+    /// checkpoint did not keep, logged no later than its segment, are gone from the head.
     fn read_checkpoint(&mut self) -> Option<u64> {
         let (dir, index) = match wlog::last_checkpoint(&self.wal_dir) {
             Ok(Some((_, index))) if self.checkpoint_read == Some(index) => return Some(index),
@@ -230,16 +247,20 @@ impl Watcher {
                 return None;
             }
         };
+        let mut kept = HashSet::new();
+        let mut complete = false;
         match wlog::Reader::open_dir(&dir) {
             Ok(reader) => {
+                complete = true;
                 for rec in reader.records() {
                     match rec {
                         Ok((_, rec)) if record_type(&rec) == Some(RecordType::Series) => {
-                            self.store_series(&rec)
+                            self.store_series(&rec, index, Some(&mut kept))
                         }
                         Ok(_) => {}
                         Err(e) => {
                             tracing::warn!(error = %e, "Reading the WAL checkpoint failed");
+                            complete = false;
                             break;
                         }
                     }
@@ -247,15 +268,41 @@ impl Watcher {
             }
             Err(e) => tracing::warn!(error = %e, "Opening the WAL checkpoint failed"),
         }
+        // A checkpoint read only in part says nothing of the series it would have kept.
+        if complete {
+            let before = self.series.len();
+            self.series
+                .retain(|r, k| k.segment > index || kept.contains(r));
+            let dropped = before - self.series.len();
+            if dropped > 0 {
+                tracing::debug!(
+                    checkpoint = index,
+                    dropped,
+                    "Forgot series the head dropped"
+                );
+            }
+        }
         self.checkpoint_read = Some(index);
         Some(index)
+    }
+
+    /// On moving to segment `current`: reads a checkpoint made since the last one read, if
+    /// the watcher is already past it.
+    fn collect_garbage(&mut self, current: u64) {
+        match wlog::last_checkpoint(&self.wal_dir) {
+            Ok(Some((_, index))) if index < current && self.checkpoint_read != Some(index) => {
+                self.read_checkpoint();
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(error = %e, "Finding the WAL checkpoint failed"),
+        }
     }
 
     fn handle(&mut self, pos: Position, rec: &[u8], out: &mut Vec<(u64, Pending)>) {
         match record_type(rec) {
             Some(RecordType::Series) => {
                 self.metrics.records[0].inc();
-                self.store_series(rec);
+                self.store_series(rec, pos.segment, None);
             }
             Some(RecordType::Samples | RecordType::SamplesV2) => {
                 self.metrics.records[1].inc();
@@ -265,17 +312,27 @@ impl Watcher {
         }
     }
 
-    fn store_series(&mut self, rec: &[u8]) {
+    /// Remembers the series of a record read from `segment` (adding their refs to `seen`).
+    fn store_series(&mut self, rec: &[u8], segment: u64, mut seen: Option<&mut HashSet<u64>>) {
         let mut buf = std::mem::take(&mut self.series_buf);
         buf.clear();
         if let Err(e) = self.decoder.series(rec, &mut buf) {
             tracing::warn!(error = %e, "Skipping an undecodable WAL series record");
         }
         for s in buf.drain(..) {
-            let labels = self.outgoing(&s.labels);
-            self.series.insert(s.r, labels.map(|l| encode_labels(&l)));
+            if let Some(seen) = seen.as_deref_mut() {
+                seen.insert(s.r);
+            }
+            let labels = self.outgoing(&s.labels).map(|l| encode_labels(&l));
+            self.series.insert(s.r, Known { labels, segment });
         }
         self.series_buf = buf;
+    }
+
+    /// Number of series known (for tests and debugging).
+    #[cfg(test)]
+    fn known_series(&self) -> usize {
+        self.series.len()
     }
 
     /// External labels added (where the series lacks them), then write relabeling.
@@ -302,8 +359,8 @@ impl Watcher {
             if s.t <= after {
                 continue;
             }
-            match self.series.get(&s.r) {
-                Some(Some(labels)) => out.push((
+            match self.series.get(&s.r).and_then(|k| k.labels.as_ref()) {
+                Some(labels) => out.push((
                     s.r,
                     Pending {
                         labels: Arc::clone(labels),
@@ -312,7 +369,7 @@ impl Watcher {
                         seq: 0,
                     },
                 )),
-                _ => dropped += 1,
+                None => dropped += 1,
             }
         }
         self.samples_buf = buf;
@@ -330,5 +387,84 @@ impl Watcher {
                 self.metrics.highest_in.set(secs);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flint_tsdb::record as encode;
+    use flint_tsdb::wlog::{Writer, WriterOptions};
+
+    fn ok<T, E: std::fmt::Display>(r: Result<T, E>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn log_series(w: &mut Writer, refs: &[u64]) {
+        let series: Vec<RefSeries> = refs
+            .iter()
+            .map(|&r| RefSeries {
+                r,
+                labels: Labels::from_pairs([("__name__", "m"), ("i", &r.to_string())]),
+            })
+            .collect();
+        let mut buf = Vec::new();
+        encode::series(&series, &mut buf);
+        ok(w.log(&[&buf]));
+    }
+
+    fn log_samples(w: &mut Writer, refs: &[u64], t: i64) {
+        let samples: Vec<RefSample> = refs.iter().map(|&r| RefSample { r, t, v: 1.0 }).collect();
+        let mut buf = Vec::new();
+        encode::samples(&samples, &mut buf);
+        ok(w.log(&[&buf]));
+    }
+
+    #[test]
+    fn series_the_checkpoint_dropped_are_forgotten_once_read_past_it() {
+        let dir = ok(tempfile::tempdir());
+        let wal = dir.path().join("wal");
+        let (mut w, _) = ok(Writer::open(&wal, WriterOptions::default()));
+        log_series(&mut w, &[1, 2]);
+        log_samples(&mut w, &[1, 2], 10);
+        ok(w.next_segment());
+        log_series(&mut w, &[3]);
+        log_samples(&mut w, &[2, 3], 20);
+        ok(w.next_segment());
+        log_samples(&mut w, &[2, 3], 30);
+
+        let metrics = super::super::metrics::WriteMetrics::new(&flint_client::Registry::new())
+            .queue(
+                "q",
+                "http://x",
+                &flint_config::remote::QueueConfig::default(),
+            );
+        let mut watcher = Watcher::new(
+            wal.clone(),
+            Labels::empty(),
+            Vec::new(),
+            Start::After(i64::MIN),
+            metrics,
+            Arc::new(Progress::new(None)),
+        );
+        let mut out = Vec::new();
+        // Reads up to the live segment 2.
+        while watcher.step(&mut out) == Step::Busy {}
+        assert_eq!(watcher.known_series(), 3);
+
+        // The head truncates: series 1 is gone, the checkpoint of segment 0 keeps 2.
+        ok(wlog::checkpoint(&wal, 0, 0, |r| r == 2, 0, false));
+        ok(w.next_segment());
+        log_samples(&mut w, &[2, 3], 40);
+        out.clear();
+        while watcher.step(&mut out) == Step::Busy {}
+        // On into segment 3, past the checkpoint: series 1 is forgotten, series 3 (logged
+        // after the checkpoint's segment) kept.
+        assert_eq!(watcher.known_series(), 2);
+        let sent: Vec<(u64, i64)> = out.iter().map(|(r, p)| (*r, p.t)).collect();
+        assert!(
+            sent.contains(&(2, 40)) && sent.contains(&(3, 40)),
+            "{sent:?}"
+        );
     }
 }
