@@ -50,7 +50,7 @@ pub enum ReadError {
     Decode(#[from] prost::DecodeError),
     /// No accepted response type is one this server speaks (400).
     #[error(
-        "server does not support any of the requested response types: {0:?}; supported: [SAMPLES]"
+        "server does not support any of the requested response types: {0:?}; supported: [SAMPLES STREAMED_XOR_CHUNKS]"
     )]
     ResponseType(Vec<i32>),
     /// A matcher that cannot be built (400).
@@ -62,13 +62,16 @@ pub enum ReadError {
     /// The storage failed (500).
     #[error("{0}")]
     Storage(#[from] StorageError),
+    /// A chunk could not be encoded (500).
+    #[error("encoding a chunk: {0}")]
+    Encode(String),
 }
 
 impl ReadError {
     /// The HTTP status code for the answer.
     pub fn status(&self) -> u16 {
         match self {
-            ReadError::Storage(_) => 500,
+            ReadError::Storage(_) | ReadError::Encode(_) => 500,
             _ => 400,
         }
     }

@@ -114,3 +114,35 @@ pub struct QueryResult {
     #[prost(message, repeated, tag = "1")]
     pub timeseries: Vec<TimeSeries>,
 }
+
+/// One frame of the STREAMED_XOR_CHUNKS answer: chunks of one series for the query at
+/// `query_index` (a long series spans several frames, each repeating its labels).
+#[derive(Clone, PartialEq, Message)]
+pub struct ChunkedReadResponse {
+    #[prost(message, repeated, tag = "1")]
+    pub chunked_series: Vec<ChunkedSeries>,
+    #[prost(int64, tag = "2")]
+    pub query_index: i64,
+}
+
+/// A series and some of its chunks, in time order.
+#[derive(Clone, PartialEq, Message)]
+pub struct ChunkedSeries {
+    #[prost(message, repeated, tag = "1")]
+    pub labels: Vec<Label>,
+    #[prost(message, repeated, tag = "2")]
+    pub chunks: Vec<Chunk>,
+}
+
+/// One encoded chunk: `type` 1 is XOR (floats), 2 histogram, 3 float histogram.
+#[derive(Clone, PartialEq, Message)]
+pub struct Chunk {
+    #[prost(int64, tag = "1")]
+    pub min_time_ms: i64,
+    #[prost(int64, tag = "2")]
+    pub max_time_ms: i64,
+    #[prost(int32, tag = "3")]
+    pub r#type: i32,
+    #[prost(bytes = "vec", tag = "4")]
+    pub data: Vec<u8>,
+}

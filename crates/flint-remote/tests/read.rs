@@ -1,6 +1,7 @@
 //! `remote_read` entries against a loopback endpoint that answers from its own storage with
-//! `flint_remote::read::serve`: merging with local data, `required_matchers`,
-//! `read_recent`, `filter_external_labels`, endpoints that fail, and reloads.
+//! `flint_remote::read::ReadPlan`: merging with local data, `required_matchers`,
+//! `read_recent`, `filter_external_labels`, endpoints that fail, and reloads; and the
+//! streamed XOR-chunk answer decoded frame by frame.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
@@ -36,11 +37,17 @@ fn store(series: &[Stored<'_>]) -> MemStorage {
 struct Endpoint {
     storage: MemStorage,
     requests: AtomicU32,
+    /// Answers sent as streamed chunks.
+    streamed: AtomicU32,
     /// `start,end` of the last query.
     last_range: std::sync::Mutex<(i64, i64)>,
 }
 
-async fn read(State(e): State<Arc<Endpoint>>, body: Bytes) -> (StatusCode, Vec<u8>) {
+/// Answers as a Prometheus would: streamed chunks when the client takes them.
+async fn read(
+    State(e): State<Arc<Endpoint>>,
+    body: Bytes,
+) -> (StatusCode, [(&'static str, &'static str); 1], Vec<u8>) {
     e.requests.fetch_add(1, Ordering::SeqCst);
     if let Ok(raw) = snap::raw::Decoder::new().decompress_vec(&body)
         && let Ok(req) = <flint_remote::prompb::ReadRequest as prost::Message>::decode(&raw[..])
@@ -50,9 +57,41 @@ async fn read(State(e): State<Arc<Endpoint>>, body: Bytes) -> (StatusCode, Vec<u
             (q.start_timestamp_ms, q.end_timestamp_ms);
     }
     let external = [("cluster".to_string(), "eu".to_string())];
-    match flint_remote::read::serve(&e.storage, &body, &external, 1_000_000) {
-        Ok(b) => (StatusCode::OK, b),
-        Err(err) => (StatusCode::BAD_REQUEST, err.to_string().into_bytes()),
+    let plan = match flint_remote::read::ReadPlan::decode(&body, &external) {
+        Ok(p) => p,
+        Err(err) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                [("Content-Type", "text/plain")],
+                err.to_string().into_bytes(),
+            );
+        }
+    };
+    if plan.is_streamed() {
+        let mut out = Vec::new();
+        // Small frames, so series come split over several.
+        ok(plan.stream(&e.storage, &external, 30, &mut |f| {
+            out.extend_from_slice(&f);
+            true
+        }));
+        e.streamed.fetch_add(1, Ordering::SeqCst);
+        return (
+            StatusCode::OK,
+            [("Content-Type", flint_remote::read::STREAMED_CONTENT_TYPE)],
+            out,
+        );
+    }
+    match plan.samples(&e.storage, &external, 1_000_000) {
+        Ok(b) => (
+            StatusCode::OK,
+            [("Content-Type", "application/x-protobuf")],
+            b,
+        ),
+        Err(err) => (
+            StatusCode::BAD_REQUEST,
+            [("Content-Type", "text/plain")],
+            err.to_string().into_bytes(),
+        ),
     }
 }
 
@@ -82,6 +121,7 @@ async fn endpoint() -> (String, Arc<Endpoint>) {
             (&[("__name__", "m"), ("job", "b")], &[(1000, 10.0)]),
         ]),
         requests: AtomicU32::new(0),
+        streamed: AtomicU32::new(0),
         last_range: std::sync::Mutex::new((0, 0)),
     });
     let app = axum::Router::new()
@@ -162,6 +202,8 @@ async fn remote_data_merges_with_local_data_as_configured() {
         ["{__name__=\"m\", job=\"a\"}: 1000=1 2000=2 3000=30 4000=4 5000=5 6000=6 7000=7"]
     );
     assert!(warnings.is_empty(), "{warnings:?}");
+    // The client asked for streamed chunks, and the endpoint sent them.
+    assert!(ep.streamed.load(Ordering::SeqCst) > 0);
 
     // Without read_recent, only what is older than the local start is asked for, and
     // nothing when the whole range is newer.
@@ -256,4 +298,140 @@ async fn failing_endpoints_are_warnings_and_local_data_still_answers() {
         all.contains("\"fail\"") && all.contains("500") && all.contains("storage on fire"),
         "{all}"
     );
+}
+
+/// Splits a streamed answer into its messages, checking each frame's CRC-32C.
+fn split_frames(mut body: &[u8]) -> Vec<flint_remote::prompb::ChunkedReadResponse> {
+    let mut out = Vec::new();
+    while !body.is_empty() {
+        let len = ok(prost::encoding::decode_varint(&mut body)) as usize;
+        let (crc, rest) = body.split_at(4);
+        let (msg, rest) = rest.split_at(len);
+        assert_eq!(
+            u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]),
+            crc32c::crc32c(msg)
+        );
+        out.push(ok(
+            <flint_remote::prompb::ChunkedReadResponse as prost::Message>::decode(msg),
+        ));
+        body = rest;
+    }
+    out
+}
+
+fn read_request(types: &[i32], queries: Vec<flint_remote::prompb::Query>) -> Vec<u8> {
+    let req = flint_remote::prompb::ReadRequest {
+        queries,
+        accepted_response_types: types.to_vec(),
+    };
+    ok(snap::raw::Encoder::new().compress_vec(&prost::Message::encode_to_vec(&req)))
+}
+
+fn name_query(name: &str, start: i64, end: i64) -> flint_remote::prompb::Query {
+    flint_remote::prompb::Query {
+        start_timestamp_ms: start,
+        end_timestamp_ms: end,
+        matchers: vec![flint_remote::prompb::LabelMatcher {
+            r#type: 0,
+            name: "__name__".into(),
+            value: name.into(),
+        }],
+    }
+}
+
+#[test]
+fn streamed_answers_are_crc_framed_xor_chunks_one_series_per_frame() {
+    let long: Vec<(i64, f64)> = (0..300).map(|i| (i * 1000, i as f64 * 0.5)).collect();
+    let storage = store(&[
+        (&[("__name__", "m"), ("job", "a")], &long),
+        (
+            &[("__name__", "m"), ("job", "b")],
+            &[(1000, 1.0), (2000, 2.0)],
+        ),
+        (&[("__name__", "other")], &[(1000, 7.0)]),
+    ]);
+    let external = [("site".to_string(), "x".to_string())];
+    // The first supported type in the client's list wins.
+    let body = read_request(
+        &[1, 0],
+        vec![name_query("m", 0, 400_000), name_query("other", 0, 5000)],
+    );
+    let plan = ok(flint_remote::read::ReadPlan::decode(&body, &external));
+    assert!(plan.is_streamed());
+    let mut out = Vec::new();
+    ok(plan.stream(&storage, &external, 100, &mut |f| {
+        out.extend_from_slice(&f);
+        true
+    }));
+    let frames = split_frames(&out);
+    // Small frames: the 300-sample series takes one frame per chunk (120 + 120 + 60).
+    let shape: Vec<(i64, String, usize)> = frames
+        .iter()
+        .map(|f| {
+            assert_eq!(f.chunked_series.len(), 1);
+            let s = &f.chunked_series[0];
+            let labels: Vec<String> = s
+                .labels
+                .iter()
+                .map(|l| format!("{}={}", l.name, l.value))
+                .collect();
+            (f.query_index, labels.join(","), s.chunks.len())
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (0, "__name__=m,job=a,site=x".to_string(), 1),
+            (0, "__name__=m,job=a,site=x".to_string(), 1),
+            (0, "__name__=m,job=a,site=x".to_string(), 1),
+            (0, "__name__=m,job=b,site=x".to_string(), 1),
+            (1, "__name__=other,site=x".to_string(), 1),
+        ]
+    );
+    // The chunks decode to exactly the stored samples, with their time bounds.
+    let mut got = Vec::new();
+    for f in &frames[..3] {
+        let c = &f.chunked_series[0].chunks[0];
+        assert_eq!(c.r#type, 1);
+        let mut it = flint_tsdb::chunkenc::XorIterator::new(&c.data);
+        let mut ts = Vec::new();
+        while ok(it.advance()) {
+            ts.push(it.at());
+        }
+        assert_eq!(
+            (c.min_time_ms, c.max_time_ms),
+            (ts[0].0, ts[ts.len() - 1].0)
+        );
+        got.extend(ts);
+    }
+    assert_eq!(got, long);
+
+    // Large frames: a series' chunks share one frame.
+    let mut out = Vec::new();
+    ok(plan.stream(&storage, &external, 1 << 20, &mut |f| {
+        out.extend_from_slice(&f);
+        true
+    }));
+    let frames = split_frames(&out);
+    assert_eq!(frames.len(), 3);
+    assert_eq!(frames[0].chunked_series[0].chunks.len(), 3);
+
+    // A client that goes away ends the answer.
+    let mut sent = 0;
+    ok(plan.stream(&storage, &external, 100, &mut |_| {
+        sent += 1;
+        false
+    }));
+    assert_eq!(sent, 1);
+
+    // Types this server does not speak are refused; none listed means SAMPLES.
+    let err = flint_remote::read::ReadPlan::decode(&read_request(&[7], vec![]), &external);
+    assert!(
+        matches!(err, Err(e) if e.status() == 400 && e.to_string().contains("STREAMED_XOR_CHUNKS"))
+    );
+    let plan = ok(flint_remote::read::ReadPlan::decode(
+        &read_request(&[], vec![]),
+        &external,
+    ));
+    assert!(!plan.is_streamed());
 }

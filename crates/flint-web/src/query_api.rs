@@ -107,6 +107,9 @@ pub struct QueryApiOptions {
     pub remote_write: Option<flint_remote::WriteReceiver>,
     /// `--storage.remote.read-sample-limit`: most samples one remote-read request returns.
     pub remote_read_sample_limit: usize,
+    /// `--storage.remote.read-max-bytes-in-frame`: the chunk bytes one streamed remote-read
+    /// frame holds before the next frame starts.
+    pub remote_read_max_bytes_in_frame: usize,
 }
 
 impl QueryApiOptions {
@@ -128,6 +131,7 @@ impl QueryApiOptions {
             replay: ReplayProgress::new(),
             remote_write: None,
             remote_read_sample_limit: 50_000_000,
+            remote_read_max_bytes_in_frame: 1_048_576,
         }
     }
 }

@@ -1,15 +1,22 @@
-//! The HTTP side of one `remote_read` entry: a `ReadRequest` of one query out, its
-//! SAMPLES answer back.
+//! The HTTP side of one `remote_read` entry: a `ReadRequest` of one query out; its answer
+//! back, streamed XOR chunks when the endpoint speaks them (Prometheus does; they are
+//! smaller and the endpoint need not hold the whole answer), else SAMPLES.
 
 use flint_config::remote::RemoteReadConfig;
 use flint_discovery::client::{ClientOptions, HttpClient};
 use prost::Message;
 
 use crate::error::{RemoteReadError, error_chain};
-use crate::prompb::{Query, QueryResult, ReadRequest, ReadResponse};
+use crate::prompb::{
+    ChunkedReadResponse, Label, Query, QueryResult, ReadRequest, ReadResponse, Sample, TimeSeries,
+};
 
-/// The SAMPLES response type, the one this client asks for.
+/// The SAMPLES response type.
 const SAMPLES: i32 = 0;
+/// The STREAMED_XOR_CHUNKS response type, asked for first.
+const STREAMED_XOR_CHUNKS: i32 = 1;
+/// The `Chunk.type` of an XOR chunk.
+const XOR: i32 = 1;
 /// Bytes of an error answer kept for the message.
 const ERROR_BODY_LIMIT: usize = 1024;
 
@@ -21,6 +28,8 @@ pub struct ReadClient {
     http: HttpClient,
     headers: Vec<(String, String)>,
     timeout: std::time::Duration,
+    /// `chunked_read_limit`: the largest frame accepted (0: no limit).
+    frame_limit: u64,
 }
 
 impl ReadClient {
@@ -46,6 +55,7 @@ impl ReadClient {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             timeout: cfg.remote_timeout.std(),
+            frame_limit: cfg.chunked_read_limit,
         })
     }
 
@@ -67,7 +77,7 @@ impl ReadClient {
         };
         let req = ReadRequest {
             queries: vec![query],
-            accepted_response_types: vec![SAMPLES],
+            accepted_response_types: vec![STREAMED_XOR_CHUNKS, SAMPLES],
         };
         let body = snap::raw::Encoder::new()
             .compress_vec(&req.encode_to_vec())
@@ -114,9 +124,7 @@ impl ReadClient {
             )));
         }
         if content_type.starts_with("application/x-streamed-protobuf") {
-            return Err(fail(format!(
-                "unexpected streamed response (content type {content_type}) to a SAMPLES request"
-            )));
+            return decode_frames(&bytes, self.frame_limit).map_err(fail);
         }
         let raw = snap::raw::Decoder::new()
             .decompress_vec(&bytes)
@@ -128,4 +136,58 @@ impl ReadClient {
             n => Err(fail(format!("responses: want 1, got {n}"))),
         }
     }
+}
+
+/// The series of a streamed answer (one query's): frames checked against their CRC-32C,
+/// XOR chunks decoded, a series split over several frames joined again. Chunks of other
+/// encodings (native histograms) are skipped.
+fn decode_frames(mut body: &[u8], limit: u64) -> Result<QueryResult, String> {
+    let mut timeseries: Vec<TimeSeries> = Vec::new();
+    while !body.is_empty() {
+        let len = prost::encoding::decode_varint(&mut body)
+            .map_err(|e| format!("reading a frame's length: {e}"))?;
+        if limit > 0 && len > limit {
+            return Err(format!(
+                "chunkedReader: message size exceeded the limit {limit} bytes; got: {len} bytes"
+            ));
+        }
+        let len = usize::try_from(len).map_err(|_| "frame too large".to_string())?;
+        if body.len() < 4 + len {
+            return Err("truncated frame".into());
+        }
+        let (crc, rest) = body.split_at(4);
+        let (msg, rest) = rest.split_at(len);
+        body = rest;
+        if u32::from_be_bytes([crc[0], crc[1], crc[2], crc[3]]) != crc32c::crc32c(msg) {
+            return Err("chunkedReader: CRC mismatch".into());
+        }
+        let frame = ChunkedReadResponse::decode(msg)
+            .map_err(|e| format!("unable to unmarshal frame: {e}"))?;
+        for cs in frame.chunked_series {
+            let mut samples = Vec::new();
+            for c in cs.chunks.iter().filter(|c| c.r#type == XOR) {
+                let mut it = flint_tsdb::chunkenc::XorIterator::new(&c.data);
+                while it.advance().map_err(|e| format!("decoding a chunk: {e}"))? {
+                    let (timestamp, value) = it.at();
+                    samples.push(Sample { value, timestamp });
+                }
+            }
+            match timeseries.last_mut() {
+                Some(last) if same_labels(&last.labels, &cs.labels) => last.samples.extend(samples),
+                _ => timeseries.push(TimeSeries {
+                    labels: cs.labels,
+                    samples,
+                    exemplars: Vec::new(),
+                }),
+            }
+        }
+    }
+    Ok(QueryResult { timeseries })
+}
+
+fn same_labels(a: &[Label], b: &[Label]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .all(|(x, y)| x.name == y.name && x.value == y.value)
 }

@@ -1,6 +1,6 @@
 //! The remote-storage endpoints. `POST /api/v1/write`: the remote-write receiver, on with
 //! `--web.enable-remote-write-receiver`; `POST /api/v1/read`: remote read from the local
-//! storage. Errors are plain text, as upstream's.
+//! storage, SAMPLES or streamed XOR chunks. Errors are plain text, as upstream's.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -36,14 +36,16 @@ fn refuse(status: u16, e: &dyn std::fmt::Display) -> Response {
 
 async fn read(State(api): State<QueryApi>, body: Bytes) -> Response {
     let external = api.external_labels();
+    let plan = match flint_remote::read::ReadPlan::decode(&body, &external) {
+        Ok(p) => p,
+        Err(e) => return refuse(e.status(), &e),
+    };
+    if plan.is_streamed() {
+        return streamed(api, plan, external);
+    }
     blocking(move || {
         let opts = api.opts();
-        // Local data only: answering from the remote_read endpoints too could loop.
-        let local: &dyn flint_storage::Queryable = match &opts.db {
-            Some(db) => db,
-            None => opts.storage.as_ref(),
-        };
-        match flint_remote::read::serve(local, &body, &external, opts.remote_read_sample_limit) {
+        match plan.samples(local(opts), &external, opts.remote_read_sample_limit) {
             Ok(resp) => (
                 [
                     (header::CONTENT_TYPE, "application/x-protobuf"),
@@ -56,6 +58,65 @@ async fn read(State(api): State<QueryApi>, body: Bytes) -> Response {
         }
     })
     .await
+}
+
+/// Local data only: answering from the `remote_read` endpoints too could loop.
+fn local(opts: &super::QueryApiOptions) -> &dyn flint_storage::Queryable {
+    match &opts.db {
+        Some(db) => db,
+        None => opts.storage.as_ref(),
+    }
+}
+
+/// Frames in flight between the blocking reader and the connection.
+const FRAMES_IN_FLIGHT: usize = 4;
+
+/// The STREAMED_XOR_CHUNKS answer: frames are made on a blocking thread and sent as they
+/// come, so memory holds a few frames, not the whole answer. An error after the first
+/// frame can only end the stream early (the status is already sent), as upstream's.
+fn streamed(
+    api: QueryApi,
+    plan: flint_remote::read::ReadPlan,
+    external: Vec<(String, String)>,
+) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(FRAMES_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        let opts = api.opts();
+        let mut emit = |frame: Vec<u8>| tx.blocking_send(Bytes::from(frame)).is_ok();
+        if let Err(e) = plan.stream(
+            local(opts),
+            &external,
+            opts.remote_read_max_bytes_in_frame,
+            &mut emit,
+        ) {
+            tracing::error!(error = %e, "streamed remote read failed");
+        }
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            flint_remote::read::STREAMED_CONTENT_TYPE,
+        )],
+        axum::body::Body::new(ChannelBody(rx)),
+    )
+        .into_response()
+}
+
+/// A response body fed by a channel of frames.
+struct ChannelBody(tokio::sync::mpsc::Receiver<Bytes>);
+
+impl http_body::Body for ChannelBody {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        self.0
+            .poll_recv(cx)
+            .map(|frame| frame.map(|b| Ok(http_body::Frame::data(b))))
+    }
 }
 
 async fn write(State(api): State<QueryApi>, headers: HeaderMap, body: Bytes) -> Response {

@@ -98,6 +98,7 @@ pub fn api(w: Wiring<'_>) -> QueryApi {
         0 => usize::MAX,
         n => n,
     };
+    opts.remote_read_max_bytes_in_frame = w.args.remote_read_max_bytes_in_frame.max(1);
     opts.db = Some(w.db);
     opts.enable_admin = w.args.enable_admin_api;
     opts.ready = w.ready;

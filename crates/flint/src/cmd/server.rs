@@ -59,6 +59,13 @@ pub struct ServerArgs {
         default_value_t = 50_000_000
     )]
     pub remote_read_sample_limit: usize,
+    /// Maximum number of bytes in a single frame for streaming remote read response types
+    /// before marshalling.
+    #[arg(
+        long = "storage.remote.read-max-bytes-in-frame",
+        default_value_t = 1_048_576
+    )]
+    pub remote_read_max_bytes_in_frame: usize,
     /// The URL under which Prometheus is externally reachable.
     #[arg(long = "web.external-url")]
     pub external_url: Option<String>,
@@ -149,6 +156,10 @@ impl ServerArgs {
             (
                 "storage.remote.read-sample-limit".into(),
                 self.remote_read_sample_limit.to_string(),
+            ),
+            (
+                "storage.remote.read-max-bytes-in-frame".into(),
+                self.remote_read_max_bytes_in_frame.to_string(),
             ),
             (
                 "web.external-url".into(),

@@ -277,15 +277,33 @@ fn prometheus_remote_reads_from_flint() {
     let none = query(prom, "up{site=\"elsewhere\"}", at).expect("prometheus answers");
     assert_eq!(none, serde_json::json!([]));
 
-    // Refusals: a body that is not snappy, and a client taking only streamed chunks.
+    // Another Flint reading this one takes streamed chunks and answers the same.
+    let (reader_dir, reader) = (tempfile::tempdir().expect("tempdir"), free_port());
+    let _reader = flint_server_with(
+        reader_dir.path(),
+        reader,
+        &format!(
+            "remote_read:\n  - url: 'http://127.0.0.1:{flint}/api/v1/read'\n    read_recent: true\n"
+        ),
+        &[],
+    );
+    let q = "count_over_time(up{job=\"flint\"}[20s])";
+    let ours = query(flint, q, at).expect("flint answers");
+    let theirs = wait_for(20, "the reading Flint", &logs, || {
+        query(reader, q, at).filter(|r| r.as_array().is_some_and(|a| !a.is_empty()))
+    });
+    assert_eq!(theirs[0]["value"], ours[0]["value"], "{q}");
+    assert_eq!(theirs[0]["metric"]["site"], "flint", "{theirs}");
+
+    // Refusals: a body that is not snappy, and a client taking no type this server speaks.
     let (code, _) = http_post(flint, "/api/v1/read", &[], b"garbage").expect("answer");
     assert_eq!(code, 400);
-    let streamed_only = flint_remote::prompb::ReadRequest {
+    let unknown_only = flint_remote::prompb::ReadRequest {
         queries: vec![],
-        accepted_response_types: vec![1],
+        accepted_response_types: vec![7],
     };
     let body = snap::raw::Encoder::new()
-        .compress_vec(&streamed_only.encode_to_vec())
+        .compress_vec(&unknown_only.encode_to_vec())
         .expect("snappy");
     let (code, text) = http_post(flint, "/api/v1/read", &[], &body).expect("answer");
     assert_eq!(code, 400, "{text}");
