@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# (Written; not yet run to completion: see the closing note.)
 # Remote write, side by side: Debian's prometheus and flint scrape the same targetfarm
 # workload (TARGETS x SERIES at 10 s; the default 100 x 10000 is 1M series, 100k samples/s)
 # once without and once with a `remote_write` to a counting sink (sink.py), each with its
@@ -53,7 +52,8 @@ run_one() { # who, round (rw|plain), server port, farm port, sink port
   python3 "$ANCHORS/../tools/targetfarm.py" --targets "$TARGETS" --series "$SERIES" --port "$farm" \
     --duration $((WARMUP_S + WINDOW_S + 300)) 2> "$run/farm.log" &
   local farm_pid=$!; PIDS+=("$farm_pid")
-  if [ "$round" = rw ]; then python3 "$HERE/sink.py" "$sink" & PIDS+=("$!"); fi
+  local sink_pid=""
+  if [ "$round" = rw ]; then python3 "$HERE/sink.py" "$sink" & sink_pid=$!; fi
   for _ in $(seq 1 240); do grep -q listening "$run/farm.log" 2>/dev/null && break; sleep 0.5; done
   local bin="$PROM_BIN"; [ "$who" = flint ] && bin="$FLINT server"
   # shellcheck disable=SC2086
@@ -63,16 +63,20 @@ run_one() { # who, round (rw|plain), server port, farm port, sink port
   local url="http://127.0.0.1:$port"
   for _ in $(seq 1 240); do curl -sf "$url/-/ready" >/dev/null 2>&1 && break; sleep 0.5; done
   sleep "$WARMUP_S"
-  local s0 b0 s1 b1
+  local s0 b0 s1 b1 t0 t1
+  t0=$(date +%s.%N)
   s0=$(counter "$url" prometheus_remote_storage_samples_total)
   b0=$(counter "$url" prometheus_remote_storage_bytes_total)
   python3 "$ANCHORS/measure.py" scrape-window --url "$url" --pid "$pid" --farm-pid "$farm_pid" \
     --window "$WINDOW_S" --data-dir "$run/data" > "$run/window.json"
   s1=$(counter "$url" prometheus_remote_storage_samples_total)
   b1=$(counter "$url" prometheus_remote_storage_bytes_total)
+  t1=$(date +%s.%N)
   curl -s "$url/metrics" | grep -E '^prometheus_remote_storage_(samples_(failed|retried|pending)|shards)' > "$run/rw_metrics.txt" || true
-  echo "{\"samples\": $((s1 - s0)), \"bytes\": $((b1 - b0)), \"window_s\": $WINDOW_S}" > "$run/sent.json"
-  kill "$pid" "$farm_pid" 2>/dev/null || true
+  # The counters span the window plus the measuring script's own start and end.
+  echo "{\"samples\": $((s1 - s0)), \"bytes\": $((b1 - b0)), \"window_s\": $(python3 -c "print(round($t1 - $t0, 2))")}" > "$run/sent.json"
+  # This runs in a subshell: its processes are not in the caller's PIDS, so stop them here.
+  kill "$pid" "$farm_pid" $sink_pid 2>/dev/null || true
 }
 
 for round in plain rw; do
