@@ -26,6 +26,9 @@ pub enum ReceiveError {
     /// The storage failed (500: the sender retries).
     #[error("{0}")]
     Storage(#[from] StorageError),
+    /// A 2.0 request's label references do not fit its symbol table (400).
+    #[error("invalid symbol reference: {0}")]
+    Symbols(String),
 }
 
 impl ReceiveError {
@@ -33,7 +36,10 @@ impl ReceiveError {
     pub fn status(&self) -> u16 {
         match self {
             ReceiveError::UnsupportedMedia(_) => 415,
-            ReceiveError::Snappy(_) | ReceiveError::Decode(_) | ReceiveError::Sample { .. } => 400,
+            ReceiveError::Snappy(_)
+            | ReceiveError::Decode(_)
+            | ReceiveError::Sample { .. }
+            | ReceiveError::Symbols(_) => 400,
             ReceiveError::Storage(_) => 500,
         }
     }

@@ -1,10 +1,15 @@
-//! `/api/v1/write`: remote-write 1.0 requests appended to storage, as Prometheus's receiver
-//! answers them.
+//! `/api/v1/write`: remote-write 1.0 and 2.0 requests appended to storage, as Prometheus's
+//! receiver answers them.
 //!
 //! - Content type: none or `application/x-protobuf`, optionally with
-//!   `proto=prometheus.WriteRequest`; anything else (2.0's `io.prometheus.write.v2.Request`
-//!   included, for now) is 415. Content encoding: none or `snappy`, else 415.
-//! - A body that is not snappy or not a `WriteRequest` is 400.
+//!   `proto=prometheus.WriteRequest` (1.0) or `proto=io.prometheus.write.v2.Request` (2.0);
+//!   any other is 415. Content encoding: none or `snappy`, else 415.
+//! - A body that is not snappy or not the message its content type names is 400, and so is
+//!   a 2.0 label reference outside the symbol table.
+//! - 2.0: labels come from the symbol table, metadata is stored with its series, and the
+//!   answer's `X-Prometheus-Remote-Write-{Samples,Histograms,Exemplars}-Written` headers
+//!   ([`WriteStats::written_headers`]) say what was stored. Native histograms are not
+//!   stored yet, so they count as not written; created timestamps are ignored.
 //! - Series without `__name__`, with invalid names or duplicate label names are skipped and
 //!   counted (`prometheus_api_remote_write_invalid_labels_samples_total`).
 //! - The first sample the storage refuses (out of order, out of bounds, duplicate, too old,
@@ -16,18 +21,31 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use flint_client::metrics::counter::Counter;
-use flint_model::{Exemplar, Labels, NameValidation};
+use flint_model::{Exemplar, Labels, Metadata, MetricType, NameValidation};
 use flint_storage::{AppendError, Appendable, Appender};
 use prost::Message;
 
 use crate::error::ReceiveError;
 use crate::prompb::{Label, TimeSeries, WriteRequest};
+use crate::prompb_v2;
 
 /// The media type of remote-write bodies.
 pub const CONTENT_TYPE: &str = "application/x-protobuf";
 
 /// The `proto` parameter naming the 1.0 message.
 const PROTO_V1: &str = "prometheus.WriteRequest";
+/// The `proto` parameter naming the 2.0 message.
+const PROTO_V2: &str = "io.prometheus.write.v2.Request";
+
+/// The protocol version of a request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// Remote write 1.0 (`prometheus.WriteRequest`).
+    #[default]
+    V1,
+    /// Remote write 2.0 (`io.prometheus.write.v2.Request`).
+    V2,
+}
 
 /// Samples further ahead than this are refused (upstream's `maxAheadTime`).
 const MAX_AHEAD_MS: i64 = 10 * 60 * 1000;
@@ -41,6 +59,30 @@ pub struct WriteStats {
     pub exemplars: usize,
     /// Samples skipped because their series' labels are invalid.
     pub invalid_label_samples: usize,
+    /// Native histogram samples received and not stored (2.0).
+    pub histograms_not_written: usize,
+    /// The request's protocol.
+    pub protocol: Protocol,
+}
+
+impl WriteStats {
+    /// The headers a 2.0 answer carries (none for 1.0).
+    pub fn written_headers(&self) -> Vec<(&'static str, String)> {
+        if self.protocol == Protocol::V1 {
+            return Vec::new();
+        }
+        vec![
+            (
+                "X-Prometheus-Remote-Write-Samples-Written",
+                self.samples.to_string(),
+            ),
+            ("X-Prometheus-Remote-Write-Histograms-Written", "0".into()),
+            (
+                "X-Prometheus-Remote-Write-Exemplars-Written",
+                self.exemplars.to_string(),
+            ),
+        ]
+    }
 }
 
 /// The receiver: decodes requests and appends them to one storage.
@@ -80,7 +122,7 @@ impl WriteReceiver {
         content_encoding: Option<&str>,
         body: &[u8],
     ) -> Result<WriteStats, ReceiveError> {
-        check_content_type(content_type.unwrap_or(CONTENT_TYPE))?;
+        let protocol = check_content_type(content_type.unwrap_or(CONTENT_TYPE))?;
         if let Some(enc) = content_encoding.filter(|e| !e.is_empty())
             && !enc.eq_ignore_ascii_case("snappy")
         {
@@ -89,8 +131,28 @@ impl WriteReceiver {
             )));
         }
         let raw = snap::raw::Decoder::new().decompress_vec(body)?;
-        let req = WriteRequest::decode(raw.as_slice())?;
-        self.write(&req, now_ms())
+        match protocol {
+            Protocol::V1 => self.write(&WriteRequest::decode(raw.as_slice())?, now_ms()),
+            Protocol::V2 => self.write_v2(&prompb_v2::Request::decode(raw.as_slice())?, now_ms()),
+        }
+    }
+
+    /// Appends a decoded 2.0 request as one batch, refusing samples after `now + 10m`.
+    pub fn write_v2(&self, req: &prompb_v2::Request, now: i64) -> Result<WriteStats, ReceiveError> {
+        let converted = from_v2(req)?;
+        let mut stats = self.write(&converted.request, now)?;
+        stats.protocol = Protocol::V2;
+        stats.histograms_not_written = converted.histograms;
+        if !converted.metadata.is_empty() {
+            let mut app = self.storage.appender();
+            for (labels, md) in &converted.metadata {
+                if let Err(e) = app.update_metadata(None, labels, md) {
+                    tracing::debug!(error = %e, series = %labels, "remote write: metadata dropped");
+                }
+            }
+            app.commit()?;
+        }
+        Ok(stats)
     }
 
     /// Appends a decoded request as one batch, refusing samples after `now + 10m`.
@@ -122,8 +184,9 @@ fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-/// Checks `application/x-protobuf[;proto=prometheus.WriteRequest]` (parameters as RFC 9110).
-fn check_content_type(ct: &str) -> Result<(), ReceiveError> {
+/// Checks `application/x-protobuf[;proto=…]` (parameters as RFC 9110) and names the
+/// protocol.
+fn check_content_type(ct: &str) -> Result<Protocol, ReceiveError> {
     let mut parts = ct.trim().split(';');
     let media = parts.next().unwrap_or_default().trim();
     if media != CONTENT_TYPE {
@@ -131,20 +194,116 @@ fn check_content_type(ct: &str) -> Result<(), ReceiveError> {
             "expected {CONTENT_TYPE} as the first (media) part, got {ct} content-type"
         )));
     }
+    let mut protocol = Protocol::V1;
     for p in parts {
         let Some((k, v)) = p.split_once('=') else {
             return Err(ReceiveError::UnsupportedMedia(format!(
                 "expected parameters to be key-values, got {p} in {ct} content-type"
             )));
         };
-        if k.trim() == "proto" && v.trim() != PROTO_V1 {
-            return Err(ReceiveError::UnsupportedMedia(format!(
-                "{} protobuf message is not accepted by this server; accepted [{PROTO_V1}]",
-                v.trim()
-            )));
+        if k.trim() == "proto" {
+            protocol = match v.trim() {
+                PROTO_V1 => Protocol::V1,
+                PROTO_V2 => Protocol::V2,
+                other => {
+                    return Err(ReceiveError::UnsupportedMedia(format!(
+                        "{other} protobuf message is not accepted by this server; accepted [{PROTO_V1} {PROTO_V2}]"
+                    )));
+                }
+            };
         }
     }
-    Ok(())
+    Ok(protocol)
+}
+
+/// A 2.0 request in 1.0 terms, plus what 1.0 has no place for.
+struct FromV2 {
+    request: WriteRequest,
+    /// Valid series' metadata.
+    metadata: Vec<(Labels, Metadata)>,
+    /// Native histogram samples (not stored yet).
+    histograms: usize,
+}
+
+fn from_v2(req: &prompb_v2::Request) -> Result<FromV2, ReceiveError> {
+    let symbol = |r: u32| -> Result<&str, ReceiveError> {
+        req.symbols
+            .get(r as usize)
+            .map(String::as_str)
+            .ok_or_else(|| {
+                ReceiveError::Symbols(format!(
+                    "symbol reference {r} outside a table of {} symbols",
+                    req.symbols.len()
+                ))
+            })
+    };
+    let pairs = |refs: &[u32]| -> Result<Vec<Label>, ReceiveError> {
+        if !refs.len().is_multiple_of(2) {
+            return Err(ReceiveError::Symbols(format!(
+                "odd number of label references ({})",
+                refs.len()
+            )));
+        }
+        refs.chunks_exact(2)
+            .map(|p| {
+                Ok(Label {
+                    name: symbol(p[0])?.to_string(),
+                    value: symbol(p[1])?.to_string(),
+                })
+            })
+            .collect()
+    };
+    let mut out = FromV2 {
+        request: WriteRequest::default(),
+        metadata: Vec::new(),
+        histograms: 0,
+    };
+    for ts in &req.timeseries {
+        let labels = pairs(&ts.labels_refs)?;
+        let exemplars = ts
+            .exemplars
+            .iter()
+            .map(|e| {
+                Ok(crate::prompb::Exemplar {
+                    labels: pairs(&e.labels_refs)?,
+                    value: e.value,
+                    timestamp: e.timestamp,
+                })
+            })
+            .collect::<Result<Vec<_>, ReceiveError>>()?;
+        out.histograms += ts.histograms.len();
+        if let Some(md) = &ts.metadata
+            && let Some(l) = series_labels(&labels)
+        {
+            out.metadata.push((
+                l,
+                Metadata {
+                    metric_type: metric_type(md.r#type),
+                    unit: symbol(md.unit_ref)?.to_string(),
+                    help: symbol(md.help_ref)?.to_string(),
+                },
+            ));
+        }
+        out.request.timeseries.push(TimeSeries {
+            labels,
+            samples: ts.samples.clone(),
+            exemplars,
+        });
+    }
+    Ok(out)
+}
+
+fn metric_type(t: i32) -> MetricType {
+    match t {
+        1 => MetricType::Counter,
+        2 => MetricType::Gauge,
+        3 => MetricType::Histogram,
+        4 => MetricType::GaugeHistogram,
+        5 => MetricType::Summary,
+        6 => MetricType::Info,
+        7 => MetricType::StateSet,
+        _ => MetricType::Unknown,
+    }
 }
 
 /// The series' labels, or `None` when they are invalid (no `__name__`, a bad name, a
@@ -231,11 +390,19 @@ mod tests {
 
     #[test]
     fn content_types_as_upstream() {
-        assert!(check_content_type("application/x-protobuf").is_ok());
-        assert!(check_content_type("application/x-protobuf;proto=prometheus.WriteRequest").is_ok());
+        let ok = |ct| check_content_type(ct).ok();
+        assert_eq!(ok("application/x-protobuf"), Some(Protocol::V1));
+        assert_eq!(
+            ok("application/x-protobuf;proto=prometheus.WriteRequest"),
+            Some(Protocol::V1)
+        );
+        assert_eq!(
+            ok("application/x-protobuf; proto=io.prometheus.write.v2.Request"),
+            Some(Protocol::V2)
+        );
         for bad in [
             "application/json",
-            "application/x-protobuf;proto=io.prometheus.write.v2.Request",
+            "application/x-protobuf;proto=io.prometheus.write.v3.Request",
             "application/x-protobuf;oops",
         ] {
             let e = check_content_type(bad).expect_err(bad);
@@ -253,5 +420,89 @@ mod tests {
         assert!(series_labels(&[l("job", "a")]).is_none(), "no name");
         assert!(series_labels(&[l("__name__", "up"), l("a", "1"), l("a", "2")]).is_none());
         assert!(series_labels(&[l("__name__", "up"), l("", "x")]).is_none());
+    }
+
+    fn v2_request() -> prompb_v2::Request {
+        prompb_v2::Request {
+            symbols: [
+                "", "__name__", "up", "job", "a", "trace_id", "t1", "help me", "seconds",
+            ]
+            .map(String::from)
+            .to_vec(),
+            timeseries: vec![prompb_v2::TimeSeries {
+                labels_refs: vec![1, 2, 3, 4],
+                samples: vec![
+                    prompb_v2::Sample {
+                        value: 1.0,
+                        timestamp: 1000,
+                    },
+                    prompb_v2::Sample {
+                        value: 2.0,
+                        timestamp: 2000,
+                    },
+                ],
+                histograms: vec![prompb_v2::Histogram { timestamp: 3000 }],
+                exemplars: vec![prompb_v2::Exemplar {
+                    labels_refs: vec![5, 6],
+                    value: 1.0,
+                    timestamp: 1000,
+                }],
+                metadata: Some(prompb_v2::Metadata {
+                    r#type: 2,
+                    help_ref: 7,
+                    unit_ref: 8,
+                }),
+                created_timestamp: 0,
+            }],
+        }
+    }
+
+    #[test]
+    fn v2_requests_resolve_symbols_and_say_what_was_written() {
+        use flint_storage::memory::MemStorage;
+        let storage = Arc::new(MemStorage::new());
+        let rx = WriteReceiver::new(storage.clone(), &flint_client::Registry::new());
+        let body = snap::raw::Encoder::new()
+            .compress_vec(&v2_request().encode_to_vec())
+            .unwrap_or_default();
+        let stats = rx
+            .receive(
+                Some("application/x-protobuf;proto=io.prometheus.write.v2.Request"),
+                Some("snappy"),
+                &body,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((stats.samples, stats.exemplars), (2, 1));
+        assert_eq!(stats.histograms_not_written, 1);
+        assert_eq!(
+            stats.written_headers(),
+            [
+                ("X-Prometheus-Remote-Write-Samples-Written", "2".to_string()),
+                (
+                    "X-Prometheus-Remote-Write-Histograms-Written",
+                    "0".to_string()
+                ),
+                (
+                    "X-Prometheus-Remote-Write-Exemplars-Written",
+                    "1".to_string()
+                ),
+            ]
+        );
+        assert_eq!(storage.num_series(), 1);
+
+        // A reference outside the table is a 400 and stores nothing.
+        let mut bad = v2_request();
+        bad.timeseries[0].labels_refs = vec![1, 99];
+        let err = rx.write_v2(&bad, 0).expect_err("bad reference");
+        assert_eq!(err.status(), 400, "{err}");
+        let mut odd = v2_request();
+        odd.timeseries[0].labels_refs = vec![1, 2, 3];
+        assert_eq!(
+            rx.write_v2(&odd, 0).map_err(|e| e.status()).err(),
+            Some(400)
+        );
+
+        // 1.0 answers carry no written-count headers.
+        assert!(WriteStats::default().written_headers().is_empty());
     }
 }

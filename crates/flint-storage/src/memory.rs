@@ -53,6 +53,9 @@ impl Appendable for MemStorage {
     }
 }
 
+/// The reference handed out for a series not committed yet.
+const PENDING: u64 = u64::MAX;
+
 struct MemAppender<'a> {
     storage: &'a MemStorage,
     pending: Vec<(Labels, TimedValue)>,
@@ -67,7 +70,8 @@ impl MemAppender<'_> {
     ) -> Result<SeriesRef, AppendError> {
         let inner = self.storage.inner.read().map_err(|_| poisoned())?;
         let labels = match series {
-            Some(SeriesRef(r)) => {
+            // `PENDING`: a series first appended in this batch; its labels say which.
+            Some(SeriesRef(r)) if r != PENDING => {
                 let idx = usize::try_from(r).map_err(|_| AppendError::UnknownSeries(r))?;
                 inner
                     .refs
@@ -75,7 +79,7 @@ impl MemAppender<'_> {
                     .map(|(l, _)| l.clone())
                     .ok_or(AppendError::UnknownSeries(r))?
             }
-            None => labels.clone(),
+            _ => labels.clone(),
         };
         if labels.is_empty() {
             return Err(AppendError::InvalidLabels {
@@ -103,10 +107,10 @@ impl MemAppender<'_> {
                 return Err(AppendError::DuplicateTimestamp);
             }
         }
-        let reference = inner.series.get(&labels).copied().unwrap_or(usize::MAX);
+        let reference = inner.series.get(&labels).map_or(PENDING, |&i| i as u64);
         drop(inner);
         self.pending.push((labels, tv));
-        Ok(SeriesRef(reference as u64))
+        Ok(SeriesRef(reference))
     }
 }
 
@@ -155,7 +159,7 @@ impl Appender for MemAppender<'_> {
         _labels: &Labels,
         _e: &Exemplar,
     ) -> Result<SeriesRef, AppendError> {
-        Ok(series.unwrap_or(SeriesRef(u64::MAX)))
+        Ok(series.unwrap_or(SeriesRef(PENDING)))
     }
 
     fn update_metadata(
@@ -164,7 +168,7 @@ impl Appender for MemAppender<'_> {
         _labels: &Labels,
         _m: &Metadata,
     ) -> Result<SeriesRef, AppendError> {
-        Ok(series.unwrap_or(SeriesRef(u64::MAX)))
+        Ok(series.unwrap_or(SeriesRef(PENDING)))
     }
 
     fn commit(self: Box<Self>) -> Result<()> {

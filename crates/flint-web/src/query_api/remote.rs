@@ -1,4 +1,5 @@
-//! The remote-storage endpoints. `POST /api/v1/write`: the remote-write receiver, on with
+//! The remote-storage endpoints. `POST /api/v1/write`: the remote-write receiver (1.0 and
+//! 2.0), on with
 //! `--web.enable-remote-write-receiver`; `POST /api/v1/read`: remote read from the local
 //! storage, SAMPLES or streamed XOR chunks. Errors are plain text, as upstream's.
 
@@ -137,7 +138,15 @@ async fn write(State(api): State<QueryApi>, headers: HeaderMap, body: Bytes) -> 
     let encoding = header_text(header::CONTENT_ENCODING);
     blocking(
         move || match receiver.receive(content_type.as_deref(), encoding.as_deref(), &body) {
-            Ok(_) => StatusCode::NO_CONTENT.into_response(),
+            Ok(stats) => {
+                let mut resp = StatusCode::NO_CONTENT.into_response();
+                for (name, value) in stats.written_headers() {
+                    if let Ok(v) = header::HeaderValue::from_str(&value) {
+                        resp.headers_mut().insert(name, v);
+                    }
+                }
+                resp
+            }
             Err(e) => refuse(e.status(), &e),
         },
     )

@@ -12,7 +12,7 @@ use flint_testkit::find_program;
 use prost::Message;
 
 use super::alerting::flint_server_with;
-use super::support::{Proc, free_port, http_get, http_post, spawn, wait_for};
+use super::support::{Proc, free_port, http_get, http_post, http_post_with_head, spawn, wait_for};
 
 const RW_HEADERS: &[&str] = &[
     "Content-Type: application/x-protobuf",
@@ -149,8 +149,31 @@ fn bad_requests_get_upstream_codes_and_refused_requests_leave_nothing() {
         &request(&[("a", t, 1.0)]),
     );
     assert_eq!(code, 415, "{body}");
-    let v2 = ["Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request"];
-    assert_eq!(post(on, &v2, &request(&[("a", t, 1.0)])).0, 415);
+    let v3 = ["Content-Type: application/x-protobuf;proto=io.prometheus.write.v3.Request"];
+    assert_eq!(post(on, &v3, &request(&[("a", t, 1.0)])).0, 415);
+    // Remote write 2.0: labels by symbol reference, and the written counts in the answer.
+    let v2 = [
+        "Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request",
+        "Content-Encoding: snappy",
+        "X-Prometheus-Remote-Write-Version: 2.0.0",
+    ];
+    let (code, head, body) =
+        http_post_with_head(on, "/api/v1/write", &v2, &request_v2("v2_metric", t, 5.0))
+            .expect("answer");
+    assert_eq!(code, 204, "{body}");
+    assert!(
+        head.contains("x-prometheus-remote-write-samples-written: 1"),
+        "{head}"
+    );
+    // A 1.0 body labelled 2.0 decodes to nothing (its fields are reserved in 2.0), and the
+    // counts say so, which is how a 2.0 sender learns it was not understood.
+    let (code, head, _) =
+        http_post_with_head(on, "/api/v1/write", &v2, &request(&[("x", t, 1.0)])).expect("answer");
+    assert_eq!(code, 204);
+    assert!(
+        head.contains("x-prometheus-remote-write-samples-written: 0"),
+        "{head}"
+    );
     let gzip = [
         "Content-Type: application/x-protobuf",
         "Content-Encoding: gzip",
@@ -177,8 +200,30 @@ fn bad_requests_get_upstream_codes_and_refused_requests_leave_nothing() {
         .flatten()
         .filter_map(|s| s["metric"]["__name__"].as_str())
         .collect();
-    assert_eq!(names, ["a"], "{got}");
+    assert_eq!(names, ["a", "v2_metric"], "{got}");
     assert_eq!(got[0]["value"][1], "1");
+    assert_eq!(got[1]["value"][1], "5");
+}
+
+/// A snappy-compressed 2.0 request with one sample of `name{job="pushed"}`.
+fn request_v2(name: &str, t: i64, v: f64) -> Vec<u8> {
+    use flint_remote::prompb_v2::{Request, Sample, TimeSeries};
+    let req = Request {
+        symbols: ["", "__name__", name, "job", "pushed"]
+            .map(String::from)
+            .to_vec(),
+        timeseries: vec![TimeSeries {
+            labels_refs: vec![1, 2, 3, 4],
+            samples: vec![Sample {
+                value: v,
+                timestamp: t,
+            }],
+            ..TimeSeries::default()
+        }],
+    };
+    snap::raw::Encoder::new()
+        .compress_vec(&req.encode_to_vec())
+        .expect("snappy")
 }
 
 #[test]

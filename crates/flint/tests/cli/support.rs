@@ -72,6 +72,16 @@ pub fn http_get(port: u16, path: &str) -> Option<String> {
 /// `POST http://127.0.0.1:<port><path>` with `headers` (`Name: value` lines) and `body`:
 /// the status code and the body, if it answered.
 pub fn http_post(port: u16, path: &str, headers: &[&str], body: &[u8]) -> Option<(u16, String)> {
+    http_post_with_head(port, path, headers, body).map(|(code, _, body)| (code, body))
+}
+
+/// [`http_post`], also returning the response's header block (lower-cased).
+pub fn http_post_with_head(
+    port: u16,
+    path: &str,
+    headers: &[&str],
+    body: &[u8],
+) -> Option<(u16, String, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut head = format!(
@@ -89,11 +99,11 @@ pub fn http_post(port: u16, path: &str, headers: &[&str], body: &[u8]) -> Option
     s.read_to_string(&mut resp).ok()?;
     let status = resp.split(' ').nth(1)?.parse().ok()?;
     let (head, body) = resp.split_once("\r\n\r\n")?;
-    let chunked = head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked");
+    let head = head.to_ascii_lowercase();
+    let chunked = head.contains("transfer-encoding: chunked");
     Some((
         status,
+        head.clone(),
         if chunked {
             dechunk(body)
         } else {
