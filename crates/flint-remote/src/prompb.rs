@@ -79,7 +79,7 @@ pub struct ReadRequest {
     pub accepted_response_types: Vec<i32>,
 }
 
-/// One query of a read request (its `hints`, field 4, are not used).
+/// One query of a read request.
 #[derive(Clone, PartialEq, Message)]
 pub struct Query {
     #[prost(int64, tag = "1")]
@@ -88,6 +88,28 @@ pub struct Query {
     pub end_timestamp_ms: i64,
     #[prost(message, repeated, tag = "3")]
     pub matchers: Vec<LabelMatcher>,
+    #[prost(message, optional, tag = "4")]
+    pub hints: Option<ReadHints>,
+}
+
+/// What the querying engine will do with the data (downsampling stores use it; this
+/// server's `/api/v1/read` ignores it, as Prometheus's does).
+#[derive(Clone, PartialEq, Message)]
+pub struct ReadHints {
+    #[prost(int64, tag = "1")]
+    pub step_ms: i64,
+    #[prost(string, tag = "2")]
+    pub func: String,
+    #[prost(int64, tag = "3")]
+    pub start_ms: i64,
+    #[prost(int64, tag = "4")]
+    pub end_ms: i64,
+    #[prost(string, repeated, tag = "5")]
+    pub grouping: Vec<String>,
+    #[prost(bool, tag = "6")]
+    pub by: bool,
+    #[prost(int64, tag = "7")]
+    pub range_ms: i64,
 }
 
 /// A label matcher: `type` 0 `=`, 1 `!=`, 2 `=~`, 3 `!~`.

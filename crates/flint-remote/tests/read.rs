@@ -41,6 +41,8 @@ struct Endpoint {
     streamed: AtomicU32,
     /// `start,end` of the last query.
     last_range: std::sync::Mutex<(i64, i64)>,
+    /// The hints of the last query.
+    last_hints: std::sync::Mutex<Option<flint_remote::prompb::ReadHints>>,
 }
 
 /// Answers as a Prometheus would: streamed chunks when the client takes them.
@@ -55,6 +57,7 @@ async fn read(
     {
         *e.last_range.lock().unwrap_or_else(|p| p.into_inner()) =
             (q.start_timestamp_ms, q.end_timestamp_ms);
+        *e.last_hints.lock().unwrap_or_else(|p| p.into_inner()) = q.hints.clone();
     }
     let external = [("cluster".to_string(), "eu".to_string())];
     let plan = match flint_remote::read::ReadPlan::decode(&body, &external) {
@@ -123,6 +126,7 @@ async fn endpoint() -> (String, Arc<Endpoint>) {
         requests: AtomicU32::new(0),
         streamed: AtomicU32::new(0),
         last_range: std::sync::Mutex::new((0, 0)),
+        last_hints: std::sync::Mutex::new(None),
     });
     let app = axum::Router::new()
         .route("/read", axum::routing::post(read))
@@ -204,6 +208,33 @@ async fn remote_data_merges_with_local_data_as_configured() {
     assert!(warnings.is_empty(), "{warnings:?}");
     // The client asked for streamed chunks, and the endpoint sent them.
     assert!(ep.streamed.load(Ordering::SeqCst) > 0);
+    // The engine's hints go along with the query.
+    {
+        let reads = reads.clone();
+        ok(tokio::task::spawn_blocking(move || {
+            let q = ok(reads.querier(0, 10_000));
+            let hints = flint_storage::SelectHints {
+                start: 0,
+                end: 10_000,
+                step: 1000,
+                range: 5000,
+                func: "rate".into(),
+                ..Default::default()
+            };
+            let mut set = q.select(true, Some(&hints), &job("a"));
+            while set.next_series().is_some() {}
+        })
+        .await);
+    }
+    let hints = ep
+        .last_hints
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    assert_eq!(
+        hints.map(|h| (h.func, h.step_ms, h.range_ms)),
+        Some(("rate".to_string(), 1000, 5000))
+    );
 
     // Without read_recent, only what is older than the local start is asked for, and
     // nothing when the whole range is newer.
@@ -336,6 +367,7 @@ fn name_query(name: &str, start: i64, end: i64) -> flint_remote::prompb::Query {
             name: "__name__".into(),
             value: name.into(),
         }],
+        hints: None,
     }
 }
 

@@ -27,7 +27,7 @@ use flint_storage::{
 
 use super::client::ReadClient;
 use crate::error::RemoteReadError;
-use crate::prompb::{LabelMatcher, Query};
+use crate::prompb::{LabelMatcher, Query, ReadHints};
 
 /// The local storage's start time in milliseconds, read at each query (upstream's
 /// `StartTime`: the oldest block's start, or now, plus a margin).
@@ -254,6 +254,15 @@ impl Querier for RemoteQuerier {
             start_timestamp_ms: mint,
             end_timestamp_ms: maxt,
             matchers: sent,
+            hints: hints.map(|h| ReadHints {
+                step_ms: h.step,
+                func: h.func.clone(),
+                start_ms: h.start,
+                end_ms: h.end,
+                grouping: h.grouping.clone(),
+                by: h.by,
+                range_ms: h.range,
+            }),
         };
         let result = match self.fetch(query) {
             Ok(r) => r,
