@@ -28,6 +28,36 @@ pub enum MetricType {
 }
 
 impl MetricType {
+    /// Prometheus's number for the type, as WAL metadata records and remote write 2.0's
+    /// `Metadata.type` carry it: 0 unknown, 1 counter, 2 gauge, 3 histogram, 4 gauge
+    /// histogram, 5 summary, 6 info, 7 stateset.
+    pub fn code(self) -> u8 {
+        match self {
+            MetricType::Unknown => 0,
+            MetricType::Counter => 1,
+            MetricType::Gauge => 2,
+            MetricType::Histogram => 3,
+            MetricType::GaugeHistogram => 4,
+            MetricType::Summary => 5,
+            MetricType::Info => 6,
+            MetricType::StateSet => 7,
+        }
+    }
+
+    /// The type numbered `code` (see [`MetricType::code`]); unknown numbers are unknown.
+    pub fn from_code(code: i64) -> Self {
+        match code {
+            1 => MetricType::Counter,
+            2 => MetricType::Gauge,
+            3 => MetricType::Histogram,
+            4 => MetricType::GaugeHistogram,
+            5 => MetricType::Summary,
+            6 => MetricType::Info,
+            7 => MetricType::StateSet,
+            _ => MetricType::Unknown,
+        }
+    }
+
     /// The name used in Prometheus text format 0.0.4 (`untyped` for unknown).
     pub fn as_prometheus_str(self) -> &'static str {
         match self {

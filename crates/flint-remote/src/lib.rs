@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+mod http;
 pub mod prompb;
 pub mod prompb_v2;
 pub mod read;

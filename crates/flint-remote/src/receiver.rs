@@ -278,7 +278,7 @@ fn from_v2(req: &prompb_v2::Request) -> Result<FromV2, ReceiveError> {
             out.metadata.push((
                 l,
                 Metadata {
-                    metric_type: metric_type(md.r#type),
+                    metric_type: MetricType::from_code(i64::from(md.r#type)),
                     unit: symbol(md.unit_ref)?.to_string(),
                     help: symbol(md.help_ref)?.to_string(),
                 },
@@ -291,19 +291,6 @@ fn from_v2(req: &prompb_v2::Request) -> Result<FromV2, ReceiveError> {
         });
     }
     Ok(out)
-}
-
-fn metric_type(t: i32) -> MetricType {
-    match t {
-        1 => MetricType::Counter,
-        2 => MetricType::Gauge,
-        3 => MetricType::Histogram,
-        4 => MetricType::GaugeHistogram,
-        5 => MetricType::Summary,
-        6 => MetricType::Info,
-        7 => MetricType::StateSet,
-        _ => MetricType::Unknown,
-    }
 }
 
 /// The series' labels, or `None` when they are invalid (no `__name__`, a bad name, a

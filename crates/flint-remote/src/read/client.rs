@@ -3,7 +3,7 @@
 //! smaller and the endpoint need not hold the whole answer), else SAMPLES.
 
 use flint_config::remote::RemoteReadConfig;
-use flint_discovery::client::{ClientOptions, HttpClient};
+use flint_discovery::client::HttpClient;
 use prost::Message;
 
 use crate::error::{RemoteReadError, error_chain};
@@ -17,8 +17,6 @@ const SAMPLES: i32 = 0;
 const STREAMED_XOR_CHUNKS: i32 = 1;
 /// The `Chunk.type` of an XOR chunk.
 const XOR: i32 = 1;
-/// Bytes of an error answer kept for the message.
-const ERROR_BODY_LIMIT: usize = 1024;
 
 /// Sends read requests to one endpoint.
 #[derive(Debug, Clone)]
@@ -35,25 +33,17 @@ pub struct ReadClient {
 impl ReadClient {
     /// The client for `cfg`, called `name` in errors and warnings.
     pub fn new(name: &str, cfg: &RemoteReadConfig) -> Result<Self, RemoteReadError> {
-        let opts = ClientOptions {
-            user_agent: format!("Prometheus/{} (Flint)", env!("CARGO_PKG_VERSION")),
-            timeout: Some(cfg.remote_timeout.std()),
-        };
-        let http = HttpClient::new(&cfg.http_client(), &opts).map_err(|source| {
-            RemoteReadError::Client {
+        let http = crate::http::client(&cfg.http_client(), cfg.remote_timeout.std()).map_err(
+            |source| RemoteReadError::Client {
                 name: name.to_string(),
                 source,
-            }
-        })?;
+            },
+        )?;
         Ok(ReadClient {
             name: name.to_string(),
             url: cfg.url.clone().unwrap_or_default(),
             http,
-            headers: cfg
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            headers: crate::http::headers(&cfg.headers),
             timeout: cfg.remote_timeout.std(),
             frame_limit: cfg.chunked_read_limit,
         })
@@ -111,16 +101,10 @@ impl ReadClient {
             .await
             .map_err(|e| fail(format!("error reading response: {}", error_chain(&e))))?;
         if !status.is_success() {
-            let text = String::from_utf8_lossy(&bytes);
-            let first = text.lines().next().unwrap_or("");
-            let cut = first
-                .char_indices()
-                .nth(ERROR_BODY_LIMIT)
-                .map_or(first.len(), |(i, _)| i);
             return Err(fail(format!(
                 "remote server {} returned HTTP status {status}: {}",
                 self.url,
-                &first[..cut]
+                crate::http::first_line(&String::from_utf8_lossy(&bytes))
             )));
         }
         if content_type.starts_with("application/x-streamed-protobuf") {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use flint_config::remote::RemoteWriteConfig;
-use flint_discovery::client::{ClientOptions, HttpClient};
+use flint_discovery::client::HttpClient;
 
 use crate::error::{WriteError, error_chain};
 
@@ -17,29 +17,19 @@ pub(crate) struct WriteClient {
     retry_on_429: bool,
 }
 
-/// Bytes of an error answer kept for the log.
-const ERROR_BODY_LIMIT: usize = 1024;
-
 impl WriteClient {
     /// The client for `cfg` (named `name` in errors).
     pub fn new(name: &str, cfg: &RemoteWriteConfig) -> Result<Self, WriteError> {
-        let opts = ClientOptions {
-            user_agent: format!("Prometheus/{} (Flint)", env!("CARGO_PKG_VERSION")),
-            timeout: Some(cfg.remote_timeout.std()),
-        };
-        let http =
-            HttpClient::new(&cfg.http_client(), &opts).map_err(|source| WriteError::Client {
+        let http = crate::http::client(&cfg.http_client(), cfg.remote_timeout.std()).map_err(
+            |source| WriteError::Client {
                 name: name.to_string(),
                 source,
-            })?;
+            },
+        )?;
         Ok(WriteClient {
             url: cfg.url.clone().unwrap_or_default(),
             http,
-            headers: cfg
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            headers: crate::http::headers(&cfg.headers),
             retry_on_429: cfg.queue_config.retry_on_rate_limit,
         })
     }
@@ -84,12 +74,10 @@ impl WriteClient {
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
         let text = resp.text().await.unwrap_or_default();
-        let first = text.lines().next().unwrap_or("");
-        let cut = first
-            .char_indices()
-            .nth(ERROR_BODY_LIMIT)
-            .map_or(first.len(), |(i, _)| i);
-        let reason = format!("server returned HTTP status {status}: {}", &first[..cut]);
+        let reason = format!(
+            "server returned HTTP status {status}: {}",
+            crate::http::first_line(&text)
+        );
         if status.is_server_error() || (status.as_u16() == 429 && self.retry_on_429) {
             Err(WriteError::Recoverable {
                 reason,

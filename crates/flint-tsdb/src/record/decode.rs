@@ -63,19 +63,6 @@ fn each_entry<T>(
     Ok(())
 }
 
-fn metric_type_from_byte(b: u8) -> MetricType {
-    match b {
-        1 => MetricType::Counter,
-        2 => MetricType::Gauge,
-        3 => MetricType::Histogram,
-        4 => MetricType::GaugeHistogram,
-        5 => MetricType::Summary,
-        6 => MetricType::Info,
-        7 => MetricType::StateSet,
-        _ => MetricType::Unknown,
-    }
-}
-
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -209,7 +196,7 @@ impl Decoder {
         let (typ, d) = body(rec, &[RecordType::Metadata])?;
         each_entry(typ, d, out, |d, out| {
             let r = d.uvarint()?;
-            let metric_type = metric_type_from_byte(d.byte()?);
+            let metric_type = MetricType::from_code(i64::from(d.byte()?));
             let fields = d.count(2)?;
             let mut meta = Metadata {
                 metric_type,

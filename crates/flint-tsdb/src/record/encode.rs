@@ -1,7 +1,7 @@
 //! Encoders. Each appends one whole record to `buf` (clear it first to reuse it).
 
+use flint_model::Labels;
 use flint_model::histogram::CUSTOM_BUCKETS_SCHEMA;
-use flint_model::{Labels, MetricType};
 
 use super::buf::{put_be64, put_str, put_uvarint, put_varint};
 use super::histogram::{encode_float_histogram, encode_histogram};
@@ -97,26 +97,12 @@ pub fn mmap_markers(markers: &[RefMmapMarker], buf: &mut Vec<u8>) {
     }
 }
 
-/// The metadata type byte of Prometheus's `record.MetricType`.
-pub(crate) fn metric_type_byte(t: MetricType) -> u8 {
-    match t {
-        MetricType::Unknown => 0,
-        MetricType::Counter => 1,
-        MetricType::Gauge => 2,
-        MetricType::Histogram => 3,
-        MetricType::GaugeHistogram => 4,
-        MetricType::Summary => 5,
-        MetricType::Info => 6,
-        MetricType::StateSet => 7,
-    }
-}
-
 /// Appends a metadata record (type 6) with the `UNIT` and `HELP` fields.
 pub fn metadata(metadata: &[RefMetadata], buf: &mut Vec<u8>) {
     buf.push(RecordType::Metadata as u8);
     for m in metadata {
         put_uvarint(buf, m.r);
-        buf.push(metric_type_byte(m.meta.metric_type));
+        buf.push(m.meta.metric_type.code());
         put_uvarint(buf, 2);
         put_str(buf, "UNIT");
         put_str(buf, &m.meta.unit);
