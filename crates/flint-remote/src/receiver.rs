@@ -133,33 +133,39 @@ impl WriteReceiver {
         let raw = snap::raw::Decoder::new().decompress_vec(body)?;
         match protocol {
             Protocol::V1 => self.write(&WriteRequest::decode(raw.as_slice())?, now_ms()),
-            Protocol::V2 => self.write_v2(&prompb_v2::Request::decode(raw.as_slice())?, now_ms()),
+            Protocol::V2 => self.write_v2(prompb_v2::Request::decode(raw.as_slice())?, now_ms()),
         }
     }
 
     /// Appends a decoded 2.0 request as one batch, refusing samples after `now + 10m`.
-    pub fn write_v2(&self, req: &prompb_v2::Request, now: i64) -> Result<WriteStats, ReceiveError> {
+    pub fn write_v2(&self, req: prompb_v2::Request, now: i64) -> Result<WriteStats, ReceiveError> {
         let converted = from_v2(req)?;
-        let mut stats = self.write(&converted.request, now)?;
+        let mut stats = self.write_with(&converted.request, &converted.metadata, now)?;
         stats.protocol = Protocol::V2;
         stats.histograms_not_written = converted.histograms;
-        if !converted.metadata.is_empty() {
-            let mut app = self.storage.appender();
-            for (labels, md) in &converted.metadata {
-                if let Err(e) = app.update_metadata(None, labels, md) {
-                    tracing::debug!(error = %e, series = %labels, "remote write: metadata dropped");
-                }
-            }
-            app.commit()?;
-        }
         Ok(stats)
     }
 
     /// Appends a decoded request as one batch, refusing samples after `now + 10m`.
     pub fn write(&self, req: &WriteRequest, now: i64) -> Result<WriteStats, ReceiveError> {
+        self.write_with(req, &[], now)
+    }
+
+    /// [`WriteReceiver::write`], with series metadata recorded in the same batch.
+    fn write_with(
+        &self,
+        req: &WriteRequest,
+        metadata: &[(Labels, Metadata)],
+        now: i64,
+    ) -> Result<WriteStats, ReceiveError> {
         let mut app = self.storage.appender();
         match append_all(app.as_mut(), req, now + MAX_AHEAD_MS) {
             Ok(stats) => {
+                for (labels, md) in metadata {
+                    if let Err(e) = app.update_metadata(None, labels, md) {
+                        tracing::debug!(error = %e, series = %labels, "remote write: metadata dropped");
+                    }
+                }
                 app.commit()?;
                 if stats.invalid_label_samples > 0 {
                     self.invalid_labels
@@ -225,17 +231,19 @@ struct FromV2 {
     histograms: usize,
 }
 
-fn from_v2(req: &prompb_v2::Request) -> Result<FromV2, ReceiveError> {
+/// Takes the request apart (its samples move, not copy).
+fn from_v2(req: prompb_v2::Request) -> Result<FromV2, ReceiveError> {
+    let prompb_v2::Request {
+        symbols,
+        timeseries,
+    } = req;
     let symbol = |r: u32| -> Result<&str, ReceiveError> {
-        req.symbols
-            .get(r as usize)
-            .map(String::as_str)
-            .ok_or_else(|| {
-                ReceiveError::Symbols(format!(
-                    "symbol reference {r} outside a table of {} symbols",
-                    req.symbols.len()
-                ))
-            })
+        symbols.get(r as usize).map(String::as_str).ok_or_else(|| {
+            ReceiveError::Symbols(format!(
+                "symbol reference {r} outside a table of {} symbols",
+                symbols.len()
+            ))
+        })
     };
     let pairs = |refs: &[u32]| -> Result<Vec<Label>, ReceiveError> {
         if !refs.len().is_multiple_of(2) {
@@ -258,7 +266,7 @@ fn from_v2(req: &prompb_v2::Request) -> Result<FromV2, ReceiveError> {
         metadata: Vec::new(),
         histograms: 0,
     };
-    for ts in &req.timeseries {
+    for ts in timeseries {
         let labels = pairs(&ts.labels_refs)?;
         let exemplars = ts
             .exemplars
@@ -286,7 +294,7 @@ fn from_v2(req: &prompb_v2::Request) -> Result<FromV2, ReceiveError> {
         }
         out.request.timeseries.push(TimeSeries {
             labels,
-            samples: ts.samples.clone(),
+            samples: ts.samples,
             exemplars,
         });
     }
@@ -480,14 +488,11 @@ mod tests {
         // A reference outside the table is a 400 and stores nothing.
         let mut bad = v2_request();
         bad.timeseries[0].labels_refs = vec![1, 99];
-        let err = rx.write_v2(&bad, 0).expect_err("bad reference");
+        let err = rx.write_v2(bad, 0).expect_err("bad reference");
         assert_eq!(err.status(), 400, "{err}");
         let mut odd = v2_request();
         odd.timeseries[0].labels_refs = vec![1, 2, 3];
-        assert_eq!(
-            rx.write_v2(&odd, 0).map_err(|e| e.status()).err(),
-            Some(400)
-        );
+        assert_eq!(rx.write_v2(odd, 0).map_err(|e| e.status()).err(), Some(400));
 
         // 1.0 answers carry no written-count headers.
         assert!(WriteStats::default().written_headers().is_empty());

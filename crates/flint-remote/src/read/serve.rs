@@ -190,7 +190,7 @@ impl ReadPlan {
                             last = t;
                             if app.num_samples() == SAMPLES_PER_CHUNK {
                                 let full = std::mem::take(&mut app);
-                                if !frame.push(full.into_chunk().bytes(), first, last, emit) {
+                                if !frame.push(full.into_chunk().into_bytes(), first, last, emit) {
                                     return Ok(false);
                                 }
                             }
@@ -201,8 +201,11 @@ impl ReadPlan {
                 if let Some(e) = it.err() {
                     return Err(e.into());
                 }
-                if app.num_samples() > 0 && !frame.push(app.bytes(), first, last, emit) {
-                    return Ok(false);
+                if app.num_samples() > 0 {
+                    let rest = std::mem::take(&mut app).into_chunk().into_bytes();
+                    if !frame.push(rest, first, last, emit) {
+                        return Ok(false);
+                    }
                 }
                 Ok(frame.finish(emit))
             })?;
@@ -237,7 +240,7 @@ impl<'a> FrameBuilder<'a> {
     /// Adds a chunk, sending the frame once it is full; false when the client has gone.
     fn push(
         &mut self,
-        data: &[u8],
+        data: Vec<u8>,
         min_time_ms: i64,
         max_time_ms: i64,
         emit: &mut dyn FnMut(Vec<u8>) -> bool,
@@ -246,7 +249,7 @@ impl<'a> FrameBuilder<'a> {
             min_time_ms,
             max_time_ms,
             r#type: XOR,
-            data: data.to_vec(),
+            data,
         };
         self.bytes += chunk.encoded_len() + 2;
         self.chunks.push(chunk);

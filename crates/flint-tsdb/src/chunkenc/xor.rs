@@ -34,6 +34,11 @@ impl XorChunk {
         &self.bytes
     }
 
+    /// The chunk's bytes, owned.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
     /// Number of samples.
     pub fn num_samples(&self) -> usize {
         usize::from(u16::from_be_bytes([self.bytes[0], self.bytes[1]]))
