@@ -1,19 +1,19 @@
-//! The server's HTTP side: Prometheus HTTP API v1, lifecycle endpoints, `/metrics`.
+//! The server's HTTP side: Prometheus HTTP API v1, lifecycle endpoints, `/metrics`, the web UI.
 //!
 //! [`router`] composes one sub-router per area over a shared [`AppState`]:
-//! [`home`] (`/`, links and a query form), [`lifecycle`] (`/-/healthy`, `/-/ready`, `/-/reload`, `/-/quit`), [`targets`]
+//! [`lifecycle`] (`/-/healthy`, `/-/ready`, `/-/reload`, `/-/quit`), [`targets`]
 //! (`/api/v1/targets`, `/api/v1/targets/metadata`, `/api/v1/metadata`), [`status`]
 //! (`/api/v1/status/config`, `/api/v1/status/flags`) and `/metrics`. Further areas (the
 //! query API) add their own module with a `routes()` function and one line in [`router`].
 //! [`query_api`] (queries, series, labels, TSDB status, admin, `/federate`) has its own
 //! state and is merged into the server's router.
-//! [`rules_api`] (`/api/v1/rules`, `/api/v1/alerts`, `/api/v1/alertmanagers`) likewise.
+//! [`rules_api`] (`/api/v1/rules`, `/api/v1/alerts`, `/api/v1/alertmanagers`) likewise, and
+//! [`ui`] (the pages, `/` redirecting to `/query`) over all three.
 //! Every API answer uses [`api::ApiResponse`] / [`api::ApiError`], Prometheus's
 //! `status`/`data`/`errorType`/`error`/`warnings` envelope.
 #![deny(missing_docs)]
 
 pub mod api;
-pub mod home;
 pub mod lifecycle;
 pub mod prefix;
 pub mod query_api;
@@ -23,6 +23,7 @@ pub mod state;
 pub mod status;
 pub mod targets;
 pub mod time;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::State;
@@ -35,7 +36,6 @@ pub use state::{AppState, ReloadRequest};
 /// The whole HTTP interface.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .merge(home::routes())
         .merge(lifecycle::routes())
         .merge(targets::routes())
         .merge(status::routes())

@@ -710,25 +710,24 @@ impl Expr {
         e
     }
 
+    /// The direct subexpressions, in source order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Number(_) | Expr::String(_) | Expr::Vector(_) | Expr::Matrix(_) => Vec::new(),
+            Expr::Subquery(s) => vec![&*s.expr],
+            Expr::Paren(p) => vec![&*p.expr],
+            Expr::Unary(u) => vec![&*u.expr],
+            Expr::Binary(b) => vec![&*b.lhs, &*b.rhs],
+            Expr::Aggregate(a) => a.param.iter().chain([&a.expr]).map(|e| &**e).collect(),
+            Expr::Call(c) => c.args.iter().collect(),
+        }
+    }
+
     /// Calls `f` on this node and every node below it, parents first.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Expr)) {
         f(self);
-        match self {
-            Expr::Number(_) | Expr::String(_) | Expr::Vector(_) | Expr::Matrix(_) => {}
-            Expr::Subquery(s) => s.expr.walk(f),
-            Expr::Paren(p) => p.expr.walk(f),
-            Expr::Unary(u) => u.expr.walk(f),
-            Expr::Binary(b) => {
-                b.lhs.walk(f);
-                b.rhs.walk(f);
-            }
-            Expr::Aggregate(a) => {
-                if let Some(p) = &a.param {
-                    p.walk(f);
-                }
-                a.expr.walk(f);
-            }
-            Expr::Call(c) => c.args.iter().for_each(|a| a.walk(f)),
+        for c in self.children() {
+            c.walk(f);
         }
     }
 

@@ -50,10 +50,15 @@ fn hostname() -> String {
 
 /// `GET /api/v1/status/runtimeinfo`.
 pub async fn runtimeinfo(State(api): State<QueryApi>) -> Response {
+    respond::success(&runtime_info(&api), &Notes::default())
+}
+
+/// The runtime information (also shown on the UI's status page).
+pub(crate) fn runtime_info(api: &QueryApi) -> impl Serialize + use<> {
     let o = api.opts();
     let reload_secs = o.reload_time.get();
     let last_config = UNIX_EPOCH + Duration::from_secs(reload_secs.max(0.0) as u64);
-    let info = RuntimeInfo {
+    RuntimeInfo {
         start_time: rfc3339(o.start_time),
         cwd: std::env::current_dir()
             .map(|p| p.display().to_string())
@@ -70,8 +75,7 @@ pub async fn runtimeinfo(State(api): State<QueryApi>) -> Response {
         gogc: String::new(),
         godebug: String::new(),
         storage_retention: o.storage_retention.clone(),
-    };
-    respond::success(&info, &Notes::default())
+    }
 }
 
 #[derive(Serialize)]
@@ -124,24 +128,25 @@ pub async fn tsdb(State(api): State<QueryApi>, form: Form) -> Response {
     let Some(db) = api.opts().db.clone() else {
         return respond::fail(respond::internal("no local TSDB"));
     };
-    blocking(move || {
-        let h = db.status(limit).head;
-        let status = TsdbStatus {
-            head_stats: HeadStats {
-                num_series: h.num_series,
-                num_label_pairs: h.num_label_pairs,
-                chunk_count: h.chunk_count,
-                min_time: h.min_time,
-                max_time: h.max_time,
-            },
-            series_count_by_metric_name: stats(h.series_count_by_metric_name),
-            label_value_count_by_label_name: stats(h.label_value_count_by_label_name),
-            memory_in_bytes_by_label_name: stats(h.memory_in_bytes_by_label_name),
-            series_count_by_label_value_pair: stats(h.series_count_by_label_value_pair),
-        };
-        respond::success(&status, &Notes::default())
-    })
-    .await
+    blocking(move || respond::success(&tsdb_status(&db, limit), &Notes::default())).await
+}
+
+/// Head cardinality with the `limit` largest entries per list (also shown by the UI).
+pub(crate) fn tsdb_status(db: &flint_tsdb::Db, limit: usize) -> impl Serialize + use<> {
+    let h = db.status(limit).head;
+    TsdbStatus {
+        head_stats: HeadStats {
+            num_series: h.num_series,
+            num_label_pairs: h.num_label_pairs,
+            chunk_count: h.chunk_count,
+            min_time: h.min_time,
+            max_time: h.max_time,
+        },
+        series_count_by_metric_name: stats(h.series_count_by_metric_name),
+        label_value_count_by_label_name: stats(h.label_value_count_by_label_name),
+        memory_in_bytes_by_label_name: stats(h.memory_in_bytes_by_label_name),
+        series_count_by_label_value_pair: stats(h.series_count_by_label_value_pair),
+    }
 }
 
 #[derive(Serialize)]

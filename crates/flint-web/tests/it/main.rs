@@ -9,3 +9,4 @@ mod query_openapi;
 mod query_support;
 mod query_vs_prometheus;
 mod rules_api;
+mod ui;

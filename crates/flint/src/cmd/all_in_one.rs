@@ -128,8 +128,8 @@ pub fn run(args: &AllInOneArgs) -> anyhow::Result<ExitCode> {
         ])?;
         let am_opts = super::alertmanager::options(&am)?;
         eprintln!(
-            "Flint is starting: open http://{server_addr}/ (server API and query form) and \
-             http://{am_addr}/ (Alertmanager API); data in {}. Ctrl-C stops it.",
+            "Flint is starting: open http://{server_addr}/ (the UI: query, alerts, targets, status) and \
+             http://{am_addr}/ (the Alertmanager: alerts and silences); data in {}. Ctrl-C stops it.",
             args.storage_path.display()
         );
         let log = tokio::spawn(log_notifications(receiver));

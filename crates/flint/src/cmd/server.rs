@@ -498,12 +498,18 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("listening on {addr}"))?;
     tracing::info!(address = %listener.local_addr().map_or(addr, |a| a), "Listening");
+    let ui = flint_web::ui::Ui {
+        app: state.clone(),
+        query: query_api.clone(),
+        alerting: alerting.api(),
+    };
     let web_task = tokio::spawn(flint_web::serve(
         listener,
         flint_web::prefix::under(
             flint_web::router(state)
                 .merge(flint_web::query_api::routes(query_api))
-                .merge(flint_web::rules_api::routes(alerting.api())),
+                .merge(flint_web::rules_api::routes(alerting.api()))
+                .merge(flint_web::ui::routes(ui)),
             &web.prefix,
         ),
         web_cancel.clone(),

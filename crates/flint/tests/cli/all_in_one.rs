@@ -43,10 +43,10 @@ fn all_in_one_scrapes_both_roles_notifies_and_stops_on_ctrl_c() {
             .any(|l| l.contains("Notification.") && l.contains("alertname=Watchdog"))
             .then_some(())
     });
-    let home = http_get(web, "/").unwrap_or_default();
+    let page = http_get(web, "/query?expr=up").unwrap_or_default();
     assert!(
-        home.contains("/api/v1/query") && home.contains("<form"),
-        "{home}"
+        page.contains("<form") && page.contains("id=\"result-table\""),
+        "{page}"
     );
     let cfg = std::fs::read_to_string(data.join("all-in-one/prometheus.yml")).expect("config");
     assert!(cfg.contains(&format!("127.0.0.1:{am}")), "{cfg}");
