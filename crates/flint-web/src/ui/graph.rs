@@ -219,19 +219,16 @@ pub fn svg(g: &Graph<'_>) -> String {
             continue;
         }
         let mut d = String::with_capacity(p.len() * 14);
-        let mut prev: Option<i64> = None;
-        for &(t, v) in p {
-            let cmd = if prev.is_some_and(|pt| t - pt <= gap) {
-                'L'
-            } else {
-                'M'
-            };
+        let near = |a: i64, b: i64| (a - b).abs() <= gap;
+        for (j, &(t, v)) in p.iter().enumerate() {
+            let after_gap = j == 0 || !near(t, p[j - 1].0);
+            let cmd = if after_gap { 'M' } else { 'L' };
             let _ = write!(d, "{cmd}{:.1} {:.1}", x(t), y(v));
-            prev = Some(t);
-        }
-        // A lone point would draw nothing: give it a dot's width.
-        if p.len() == 1 {
-            d.push_str("h1");
+            // A point with no neighbour on either side would draw nothing: make it a dot
+            // (a short stroke with round caps).
+            if after_gap && p.get(j + 1).is_none_or(|n| !near(n.0, t)) {
+                d.push_str("h0.1");
+            }
         }
         let _ = write!(
             out,

@@ -35,7 +35,7 @@ struct StatusPage {
     nav: &'static str,
     runtime: Pairs,
     build: Pairs,
-    alertmanagers: Vec<String>,
+    alertmanagers: Vec<(String, String)>,
 }
 
 /// `GET /status`.
@@ -45,7 +45,14 @@ pub async fn status(State(ui): State<Ui>) -> Response {
         .notifier
         .as_ref()
         .map(|n| n.alertmanagers().0)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(|url| {
+            // The Alertmanager's own UI lives at the root of its API URL.
+            let base = url.split("/api/").next().unwrap_or(&url).to_string();
+            (base, url)
+        })
+        .collect();
     render(&StatusPage {
         p: ui.prefix(),
         nav: "status",
