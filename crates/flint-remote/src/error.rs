@@ -112,6 +112,10 @@ pub enum WriteError {
     /// A send failed for good (other 4xx): the batch is dropped.
     #[error("{0}")]
     Permanent(String),
+    /// A remote write 2.0 request reached a receiver that speaks only 1.0: the batch goes
+    /// again as 1.0.
+    #[error("{0}")]
+    NotV2(String),
 }
 
 /// Why the `remote_read` entries could not be set up, or one read failed.

@@ -31,26 +31,87 @@ struct Receiver {
     requests: Mutex<u32>,
     /// Milliseconds to wait before answering.
     delay_ms: std::sync::atomic::AtomicU64,
+    /// How a 2.0 request is met: [`V1_ONLY`] (the default), [`SPEAKS_V2`] or [`REFUSES_V2`].
+    v2: std::sync::atomic::AtomicU8,
+    /// The `X-Prometheus-Remote-Write-Version` of every request.
+    versions: Mutex<Vec<String>>,
+}
+
+/// Like a 1.0-only receiver (Prometheus 2.42): a 2.0 body decodes as an empty 1.0 request,
+/// answered 200 without written-count headers.
+const V1_ONLY: u8 = 0;
+/// Decodes 2.0 requests and answers with the written-count headers.
+const SPEAKS_V2: u8 = 1;
+/// Answers a 2.0 request with 415.
+const REFUSES_V2: u8 = 2;
+
+/// A 2.0 request's samples as `labels@t=v` (labels resolved through the symbols).
+fn v2_samples(raw: &[u8]) -> Vec<String> {
+    let req = ok(flint_remote::prompb_v2::Request::decode(raw));
+    let sym = |r: &u32| req.symbols.get(*r as usize).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for ts in &req.timeseries {
+        let l: Vec<String> = ts
+            .labels_refs
+            .chunks(2)
+            .map(|p| format!("{}={}", sym(&p[0]), sym(&p[1])))
+            .collect();
+        for s in &ts.samples {
+            out.push(format!("{}@{}={}", l.join(","), s.timestamp, s.value));
+        }
+    }
+    out
 }
 
 async fn write(
     State(r): State<Arc<Receiver>>,
+    headers: axum::http::HeaderMap,
     body: Bytes,
-) -> (StatusCode, [(&'static str, &'static str); 1]) {
+) -> (
+    StatusCode,
+    axum::response::AppendHeaders<Vec<(&'static str, String)>>,
+) {
+    use axum::response::AppendHeaders;
     *r.requests.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+    let header = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    r.versions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(header("X-Prometheus-Remote-Write-Version"));
+    let is_v2 = header("Content-Type").contains("proto=io.prometheus.write.v2.Request");
+    let mode = r.v2.load(Ordering::SeqCst);
+    if is_v2 && mode == REFUSES_V2 {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppendHeaders(Vec::new()),
+        );
+    }
+    if is_v2 && mode == SPEAKS_V2 {
+        let raw = ok(snap::raw::Decoder::new().decompress_vec(&body));
+        let got = v2_samples(&raw);
+        let n = got.len().to_string();
+        r.got.lock().unwrap_or_else(|e| e.into_inner()).extend(got);
+        return (
+            StatusCode::NO_CONTENT,
+            AppendHeaders(vec![("X-Prometheus-Remote-Write-Samples-Written", n)]),
+        );
+    }
     let delay = r.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let status = StatusCode::from_u16(r.status.load(Ordering::SeqCst)).unwrap_or(StatusCode::OK);
-    let retry_after = [(
-        "Retry-After",
-        if status == StatusCode::TOO_MANY_REQUESTS {
-            "1"
-        } else {
-            ""
-        },
-    )];
+    let retry_after = AppendHeaders(if status == StatusCode::TOO_MANY_REQUESTS {
+        vec![("Retry-After", "1".to_string())]
+    } else {
+        Vec::new()
+    });
     if status != StatusCode::OK {
         return (status, retry_after);
     }
@@ -307,4 +368,63 @@ async fn a_receiver_speaking_garbage_is_retried_without_crashing() {
         "retried"
     );
     s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_write_2_0_and_the_fall_back_to_1_0() {
+    const V2: &str = "    protobuf_message: io.prometheus.write.v2.Request\n";
+    let expected = |t: i64| {
+        vec![
+            format!("__name__=m,cluster=eu,i=1@{t}=1"),
+            format!("__name__=m,cluster=eu,i=2@{t}=2"),
+            format!("__name__=drop_me,cluster=eu,i=3@{t}=3"),
+        ]
+    };
+    // A 2.0 receiver gets 2.0 requests, with the labels through the symbol table.
+    let (tmp, mut w) = data_dir();
+    let (url, recv) = receiver().await;
+    recv.v2.store(SPEAKS_V2, Ordering::SeqCst);
+    let s = Sender::start(tmp.path(), &config(&url, V2)).await;
+    let t = now_ms() + 1000;
+    log_samples(&mut w, t, true);
+    let mut got = wait_for(&recv, 3).await;
+    got.sort();
+    let mut want = expected(t);
+    want.sort();
+    assert_eq!(got, want);
+    let versions = recv
+        .versions
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    assert!(versions.iter().all(|v| v == "2.0.0"), "{versions:?}");
+    s.stop().await;
+
+    // A 1.0 receiver takes the 2.0 request as an empty one (no written-count headers), and
+    // one that knows content types refuses it: either way the batch goes again as 1.0,
+    // and so does everything after it.
+    for mode in [V1_ONLY, REFUSES_V2] {
+        let (tmp, mut w) = data_dir();
+        let (url, recv) = receiver().await;
+        recv.v2.store(mode, Ordering::SeqCst);
+        let s = Sender::start(tmp.path(), &config(&url, V2)).await;
+        let t = now_ms() + 1000;
+        log_samples(&mut w, t, true);
+        let got = wait_for(&recv, 3).await;
+        assert_eq!(got.len(), 3, "mode {mode}: {got:?}");
+        log_samples(&mut w, t + 1000, false);
+        let got = wait_for(&recv, 6).await;
+        assert_eq!(got.len(), 6, "mode {mode}: {got:?}");
+        let versions = recv
+            .versions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        assert_eq!(versions[0], "2.0.0", "mode {mode}");
+        assert!(
+            versions[1..].iter().all(|v| v == "0.1.0"),
+            "mode {mode}: {versions:?}"
+        );
+        s.stop().await;
+    }
 }

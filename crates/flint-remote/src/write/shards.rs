@@ -14,7 +14,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::client::WriteClient;
-use super::encode::{Pending, encode_request};
+use super::encode::{Pending, encode_request, encode_request_v2};
 use super::metrics::QueueMetrics;
 use super::progress::Progress;
 use crate::error::WriteError;
@@ -189,12 +189,23 @@ impl RequestEncoder {
         }
     }
 
-    /// The snappy-compressed `WriteRequest` for `batch`.
-    fn encode(&mut self, batch: &[Pending]) -> Result<Bytes, snap::Error> {
+    /// The snappy-compressed request for `batch`, 2.0 when `v2`.
+    fn encode(&mut self, batch: &[Pending], v2: bool) -> Result<Bytes, snap::Error> {
         self.raw.clear();
-        encode_request(batch, &mut self.raw);
+        if v2 {
+            encode_request_v2(batch, &mut self.raw);
+        } else {
+            encode_request(batch, &mut self.raw);
+        }
         self.snappy.compress_vec(&self.raw).map(Bytes::from)
     }
+}
+
+/// The request body for `batch`; `None` (logged) if compressing failed.
+fn compress(enc: &mut RequestEncoder, batch: &[Pending], v2: bool) -> Option<Bytes> {
+    enc.encode(batch, v2)
+        .inspect_err(|e| tracing::error!(error = %e, "Compressing a remote-write request failed"))
+        .ok()
 }
 
 /// Sends one batch until it is delivered, refused for good, or `abort` fires (then it
@@ -208,14 +219,10 @@ async fn send(
     if batch.is_empty() {
         return;
     }
-    let body = match enc.encode(batch) {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "Compressing a remote-write request failed");
-            return;
-        }
+    let mut v2 = ctx.client.v2();
+    let Some(mut body) = compress(enc, batch, v2) else {
+        return;
     };
-    let len = body.len();
     let max_t = batch.iter().map(|p| p.t).max().unwrap_or(i64::MIN);
     let mut backoff = ctx.min_backoff;
     let mut attempt = 0u32;
@@ -224,14 +231,14 @@ async fn send(
         let res = tokio::select! {
             biased;
             () = abort.cancelled() => return,
-            r = ctx.client.store(body.clone(), attempt) => r,
+            r = ctx.client.store(body.clone(), attempt, v2) => r,
         };
         let took = started.elapsed();
         ctx.metrics.batch_duration.observe(took.as_secs_f64());
         match res {
             Ok(()) => {
                 ctx.metrics.samples.inc_by(batch.len() as u64);
-                ctx.metrics.bytes.inc_by(len as u64);
+                ctx.metrics.bytes.inc_by(body.len() as u64);
                 let highest = ctx.stats.sent(batch.len(), took, max_t);
                 ctx.metrics.highest_sent.set(highest);
                 break;
@@ -249,6 +256,16 @@ async fn send(
                 }
                 backoff = (backoff * 2).min(ctx.max_backoff);
                 attempt += 1;
+            }
+            Err(WriteError::NotV2(reason)) => {
+                if ctx.client.fall_back_to_v1() {
+                    tracing::warn!(remote_name = %ctx.name, reason = %reason, "The receiver does not speak remote write 2.0; sending 1.0 from now on");
+                }
+                v2 = false;
+                let Some(b) = compress(enc, batch, v2) else {
+                    break;
+                };
+                body = b;
             }
             Err(e) => {
                 ctx.metrics.failed.inc_by(batch.len() as u64);

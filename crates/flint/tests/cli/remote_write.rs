@@ -549,3 +549,61 @@ fn flint_remote_writes_to_prometheus_through_outages_and_restarts() {
     drop(receiver);
     drop(flint);
 }
+
+#[test]
+fn flint_remote_writes_2_0_to_flint_and_falls_back_to_1_0_for_prometheus() {
+    let Some(prometheus) = find_program("prometheus") else {
+        return;
+    };
+    let (sender_dir, receiver_dir) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let (s, r) = (sender_dir.path(), receiver_dir.path());
+    let (sender, flint_recv, prom_port) = (free_port(), free_port(), free_port());
+    let v2 = "protobuf_message: io.prometheus.write.v2.Request";
+    let cfg = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: flint\n    static_configs: [{{targets: ['127.0.0.1:{sender}']}}]\n\
+         remote_write:\n  - url: 'http://127.0.0.1:{flint_recv}/api/v1/write'\n    name: flint\n    {v2}\n    queue_config: {{batch_send_deadline: 500ms, min_backoff: 100ms}}\n\
+         \x20 - url: 'http://127.0.0.1:{prom_port}/api/v1/write'\n    name: prom\n    {v2}\n    queue_config: {{batch_send_deadline: 500ms, min_backoff: 100ms}}\n"
+    );
+    let _receiver = flint_server_with(
+        r,
+        flint_recv,
+        "global: {}\n",
+        &["--web.enable-remote-write-receiver"],
+    );
+    let _prom = start_prometheus_with(
+        &prometheus,
+        s,
+        prom_port,
+        "global: {}\n",
+        &["--web.enable-remote-write-receiver"],
+    );
+    let _sender = flint_server_with(s, sender, &cfg, &[]);
+    let logs = [s.join("flint.log"), s.join("prom.log"), r.join("flint.log")];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    wait_for_scrapes(sender, "flint", &logs);
+    let at = (now_ms() - 1_000) as f64 / 1000.0;
+    // Both receivers hold what the sender scraped: Flint's over 2.0, Prometheus 2.42's
+    // (a 1.0 receiver) over 1.0 after the first 2.0 request came back without the
+    // written-count headers.
+    for q in [
+        "count_over_time(up{job=\"flint\"}[30s])",
+        "count({job=\"flint\"})",
+    ] {
+        agree(sender, flint_recv, q, at, &logs);
+        agree(sender, prom_port, q, at, &logs);
+    }
+    let log = std::fs::read_to_string(s.join("flint.log")).unwrap_or_default();
+    let fallbacks: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("does not speak remote write 2.0"))
+        .collect();
+    assert_eq!(
+        fallbacks.len(),
+        1,
+        "only the Prometheus queue falls back:\n{log}"
+    );
+    assert!(fallbacks[0].contains("prom"), "{}", fallbacks[0]);
+}
