@@ -7,13 +7,15 @@
 //! | `watcher` | following the WAL and turning records into samples to send |
 //! | `shards` | batching, sending and retrying, per series hash |
 //! | `client` | the HTTP request and which answers are retried |
-//! | `encode` | `WriteRequest` bytes from pre-encoded labels |
+//! | `encode` | 1.0 `WriteRequest` and 2.0 `Request` bytes from pre-encoded labels |
+//! | `metadata` | `metadata_config`: family metadata sent every `send_interval` |
 //! | `progress` | the delivery watermark, saved across restarts |
 //! | `metrics` | `prometheus_remote_storage_*` |
 
 mod client;
 mod encode;
 mod manager;
+mod metadata;
 mod metrics;
 mod progress;
 mod queue;
@@ -21,4 +23,5 @@ mod shards;
 mod watcher;
 
 pub use manager::{RemoteWrite, RemoteWriteOptions};
+pub use metadata::{FamilyMetadata, MetadataFuture, MetadataSource};
 pub use metrics::WriteMetrics;

@@ -35,6 +35,9 @@ struct Receiver {
     v2: std::sync::atomic::AtomicU8,
     /// The `X-Prometheus-Remote-Write-Version` of every request.
     versions: Mutex<Vec<String>>,
+    /// `family type help unit` of every metadata entry taken, and the entries per request.
+    metadata: Mutex<Vec<String>>,
+    metadata_requests: Mutex<Vec<usize>>,
 }
 
 /// Like a 1.0-only receiver (Prometheus 2.42): a 2.0 body decodes as an empty 1.0 request,
@@ -117,6 +120,21 @@ async fn write(
     }
     let raw = ok(snap::raw::Decoder::new().decompress_vec(&body));
     let req = ok(WriteRequest::decode(raw.as_slice()));
+    if !req.metadata.is_empty() {
+        r.metadata_requests
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(req.metadata.len());
+        r.metadata
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(req.metadata.iter().map(|m| {
+                format!(
+                    "{} {} {} {}",
+                    m.metric_family_name, m.r#type, m.help, m.unit
+                )
+            }));
+    }
     let mut got = r.got.lock().unwrap_or_else(|e| e.into_inner());
     for ts in req.timeseries {
         let l: Vec<String> = ts
@@ -203,10 +221,19 @@ struct Sender {
 
 impl Sender {
     async fn start(data: &Path, cfg: &flint_config::Config) -> Self {
+        Self::start_with(data, cfg, None).await
+    }
+
+    async fn start_with(
+        data: &Path,
+        cfg: &flint_config::Config,
+        metadata: Option<Arc<dyn flint_remote::write::MetadataSource>>,
+    ) -> Self {
         let rw = RemoteWrite::new(RemoteWriteOptions {
             wal_dir: data.join("wal"),
             state_dir: Some(data.join("remote")),
             registry: Registry::new(),
+            metadata,
         });
         let cancel = CancellationToken::new();
         let task = tokio::spawn(rw.clone().run(cancel.clone()));
@@ -424,6 +451,95 @@ async fn remote_write_2_0_and_the_fall_back_to_1_0() {
         assert!(
             versions[1..].iter().all(|v| v == "0.1.0"),
             "mode {mode}: {versions:?}"
+        );
+        s.stop().await;
+    }
+}
+
+/// Three families, as a scrape manager would list them.
+#[derive(Debug)]
+struct Families;
+
+impl flint_remote::write::MetadataSource for Families {
+    fn metadata(&self) -> flint_remote::write::MetadataFuture<'_> {
+        use flint_model::MetricType;
+        use flint_remote::write::FamilyMetadata;
+        let f = |family: &str, metric_type, help: &str, unit: &str| FamilyMetadata {
+            family: family.into(),
+            metric_type,
+            help: help.into(),
+            unit: unit.into(),
+        };
+        Box::pin(async move {
+            vec![
+                f("http_requests", MetricType::Counter, "Requests served.", ""),
+                f(
+                    "temperature",
+                    MetricType::Gauge,
+                    "Room temperature.",
+                    "celsius",
+                ),
+                f("latency", MetricType::Histogram, "Latency.", "seconds"),
+            ]
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metadata_goes_out_every_send_interval_in_bounded_requests() {
+    let meta = "    metadata_config: {send_interval: 1s, max_samples_per_send: 2}\n";
+    let (tmp, _w) = data_dir();
+    let (url, recv) = receiver().await;
+    let s = Sender::start_with(tmp.path(), &config(&url, meta), Some(Arc::new(Families))).await;
+    let mut entries = Vec::new();
+    for _ in 0..150 {
+        entries = recv
+            .metadata
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if entries.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        entries[..3],
+        [
+            "http_requests 1 Requests served. ",
+            "temperature 2 Room temperature. celsius",
+            "latency 3 Latency. seconds",
+        ]
+    );
+    let sizes = recv
+        .metadata_requests
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    assert_eq!(
+        sizes[..2],
+        [2, 1],
+        "at most max_samples_per_send entries per request"
+    );
+    s.stop().await;
+
+    // `send: false` sends none; nor does a queue speaking 2.0.
+    for extra in [
+        "    metadata_config: {send: false, send_interval: 1s}\n",
+        "    protobuf_message: io.prometheus.write.v2.Request\n    metadata_config: {send_interval: 1s}\n",
+    ] {
+        let (tmp, _w) = data_dir();
+        let (url, recv) = receiver().await;
+        recv.v2.store(SPEAKS_V2, Ordering::SeqCst);
+        let s =
+            Sender::start_with(tmp.path(), &config(&url, extra), Some(Arc::new(Families))).await;
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            recv.metadata
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty(),
+            "{extra}"
         );
         s.stop().await;
     }

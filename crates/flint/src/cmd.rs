@@ -13,6 +13,7 @@ pub mod query_server;
 pub mod server;
 pub mod server_alerting;
 pub mod server_log;
+pub mod server_remote;
 pub mod server_web;
 pub mod test_rules;
 pub mod trim;

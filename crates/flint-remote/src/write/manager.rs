@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 use xxhash_rust::xxh3::xxh3_64;
 
 use super::client::WriteClient;
+use super::metadata::{self, MetadataSource};
 use super::metrics::WriteMetrics;
 use super::progress::Progress;
 use super::queue::{ShardPlanner, run_queue};
@@ -33,6 +34,8 @@ pub struct RemoteWriteOptions {
     pub state_dir: Option<PathBuf>,
     /// Where the metrics go.
     pub registry: Registry,
+    /// Where `metadata_config` takes the families' metadata from; `None` sends none.
+    pub metadata: Option<Arc<dyn MetadataSource>>,
 }
 
 struct Running {
@@ -41,6 +44,7 @@ struct Running {
     url: String,
     cancel: CancellationToken,
     task: JoinHandle<()>,
+    metadata_task: Option<JoinHandle<()>>,
 }
 
 struct Inner {
@@ -173,6 +177,15 @@ impl RemoteWrite {
         });
         let planner = ShardPlanner::new(positive(q.min_shards), positive(q.max_shards));
         let cancel = CancellationToken::new();
+        let metadata_task = match (&self.inner.opts.metadata, cfg.metadata_config.send) {
+            (Some(source), true) => Some(tokio::spawn(metadata::run(
+                Arc::clone(&ctx),
+                Arc::clone(source),
+                cfg.metadata_config.clone(),
+                cancel.clone(),
+            ))),
+            _ => None,
+        };
         let task = tokio::spawn(run_queue(ctx, watcher, planner, cancel.clone()));
         Running {
             cfg,
@@ -180,6 +193,7 @@ impl RemoteWrite {
             url,
             cancel,
             task,
+            metadata_task,
         }
     }
 
@@ -187,6 +201,9 @@ impl RemoteWrite {
         r.cancel.cancel();
         if let Err(e) = r.task.await {
             tracing::warn!(remote_name = name, error = %e, "Remote-write queue ended badly");
+        }
+        if let Some(t) = r.metadata_task {
+            let _ = t.await;
         }
         self.inner.metrics.remove_queue(name, &r.url);
         tracing::info!(remote_name = name, "Stopped remote-write queue");

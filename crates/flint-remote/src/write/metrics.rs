@@ -39,6 +39,10 @@ pub struct WriteMetrics {
     shard_capacity: LabelVec<Gauge>,
     highest_sent: LabelVec<Gauge>,
     batch_duration: LabelVec<Histogram, HistogramCtor>,
+    metadata: LabelVec<Counter>,
+    metadata_failed: LabelVec<Counter>,
+    metadata_retried: LabelVec<Counter>,
+    metadata_bytes: LabelVec<Counter>,
     /// `prometheus_remote_storage_highest_timestamp_in_seconds`: newest sample read from
     /// the WAL by any queue.
     pub(crate) highest_in: Gauge,
@@ -59,6 +63,10 @@ pub(crate) struct QueueMetrics {
     pub shards_desired: Gauge,
     pub highest_sent: Gauge,
     pub batch_duration: Histogram,
+    pub metadata: Counter,
+    pub metadata_failed: Counter,
+    pub metadata_retried: Counter,
+    pub metadata_bytes: Counter,
     pub highest_in: Gauge,
     pub records: [Counter; 3],
     pub segment: Gauge,
@@ -85,6 +93,10 @@ impl WriteMetrics {
             highest_sent: vec(&QUEUE),
             batch_duration: LabelVec::new_with_constructor(QUEUE, batch_histogram as HistogramCtor)
                 .unwrap_or_else(|_| unreachable!("constant label names")),
+            metadata: vec(&QUEUE),
+            metadata_failed: vec(&QUEUE),
+            metadata_retried: vec(&QUEUE),
+            metadata_bytes: vec(&QUEUE),
             highest_in: Gauge::default(),
             watcher_records: vec(&["type", "consumer"]),
             watcher_segment: vec(&["consumer"]),
@@ -104,6 +116,10 @@ impl WriteMetrics {
             registry.register(&format!("{p}shard_capacity"), "The capacity of each shard of the queue used for parallel sending to the remote storage.", m.shard_capacity.clone()),
             registry.register(&format!("{p}queue_highest_sent_timestamp_seconds"), "Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.", m.highest_sent.clone()),
             registry.register(&format!("{p}sent_batch_duration_seconds"), "Duration of send calls to the remote storage.", m.batch_duration.clone()),
+            registry.register(&format!("{p}metadata"), "Total number of metadata entries sent to remote storage.", m.metadata.clone()),
+            registry.register(&format!("{p}metadata_failed"), "Total number of metadata entries which failed on send to remote storage, non-recoverable errors.", m.metadata_failed.clone()),
+            registry.register(&format!("{p}metadata_retried"), "Total number of metadata entries which failed on send to remote storage but were retried because the send error was recoverable.", m.metadata_retried.clone()),
+            registry.register(&format!("{p}metadata_bytes"), "The total number of bytes of metadata sent by the queue after compression.", m.metadata_bytes.clone()),
             registry.register(&format!("{p}highest_timestamp_in_seconds"), "Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch.", m.highest_in.clone()),
             registry.register("prometheus_wal_watcher_records_read", "Number of records read by the WAL watcher from the WAL.", m.watcher_records.clone()),
             registry.register("prometheus_wal_watcher_current_segment", "Current segment the WAL watcher is reading records from.", m.watcher_segment.clone()),
@@ -146,6 +162,10 @@ impl WriteMetrics {
                 .batch_duration
                 .with_label_values(&l)
                 .unwrap_or_else(|_| batch_histogram()),
+            metadata: get_c(&self.metadata),
+            metadata_failed: get_c(&self.metadata_failed),
+            metadata_retried: get_c(&self.metadata_retried),
+            metadata_bytes: get_c(&self.metadata_bytes),
             highest_in: self.highest_in.clone(),
             records: RECORD_TYPES.map(|t| {
                 self.watcher_records
@@ -162,7 +182,16 @@ impl WriteMetrics {
     /// Forgets the children of a queue that stopped.
     pub(crate) fn remove_queue(&self, name: &str, url: &str) {
         let l = [name, url];
-        for v in [&self.samples, &self.failed, &self.retried, &self.bytes] {
+        for v in [
+            &self.samples,
+            &self.failed,
+            &self.retried,
+            &self.bytes,
+            &self.metadata,
+            &self.metadata_failed,
+            &self.metadata_retried,
+            &self.metadata_bytes,
+        ] {
             let _ = v.remove_label_values(&l);
         }
         for v in [

@@ -432,6 +432,9 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
             wal_dir: db.wal_dir(),
             state_dir: Some(args.tsdb_path.join("remote")),
             registry: registry.clone(),
+            metadata: Some(Arc::new(super::server_remote::ScrapeMetadata(
+                scrape.clone(),
+            ))),
         });
     let remote_read = flint_remote::read::RemoteReads::new(
         Arc::new(db.clone()),
