@@ -19,6 +19,7 @@ pub mod prefix;
 pub mod query_api;
 pub mod rules_api;
 pub mod selector;
+pub mod starting;
 pub mod state;
 pub mod status;
 pub mod targets;

@@ -17,7 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/-/quit", post(quit).put(quit))
 }
 
-async fn healthy() -> impl IntoResponse {
+pub(crate) async fn healthy() -> impl IntoResponse {
     (StatusCode::OK, "Prometheus Server is Healthy.\n")
 }
 
@@ -25,8 +25,13 @@ async fn ready(State(s): State<AppState>) -> impl IntoResponse {
     if s.is_ready() {
         (StatusCode::OK, "Prometheus Server is Ready.\n")
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+        not_ready()
     }
+}
+
+/// The answer of every gated endpoint before the server is ready.
+pub(crate) fn not_ready() -> (StatusCode, &'static str) {
+    (StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
 }
 
 async fn reload(State(s): State<AppState>) -> impl IntoResponse {

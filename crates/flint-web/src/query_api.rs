@@ -56,7 +56,7 @@ use crate::api::{ApiError, ErrorType};
 
 pub use form::Form;
 pub use params::{MAX_TIME, MIN_TIME, parse_duration, parse_time};
-pub(crate) use status::{runtime_info, tsdb_status};
+pub(crate) use status::{runtime_info, tsdb_status, walreplay_answer};
 
 /// Build information for `/api/v1/status/buildinfo` (Prometheus's field names).
 #[derive(Debug, Clone, Default, Serialize)]

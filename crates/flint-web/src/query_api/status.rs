@@ -158,7 +158,12 @@ struct WalReplay {
 
 /// `GET /api/v1/status/walreplay`: segments of the WAL replay (first, last, current).
 pub async fn walreplay(State(api): State<QueryApi>) -> Response {
-    let s = api.opts().replay.status();
+    walreplay_answer(&api.opts().replay)
+}
+
+/// The `/api/v1/status/walreplay` answer for `replay` (also served while starting).
+pub(crate) fn walreplay_answer(replay: &flint_tsdb::ReplayProgress) -> Response {
+    let s = replay.status();
     let clamp = |v: i64| v.max(0);
     respond::success(
         &WalReplay {

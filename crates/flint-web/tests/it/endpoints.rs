@@ -193,3 +193,34 @@ async fn routes_under_a_prefix() {
     assert_eq!(r.status(), 302);
     assert_eq!(r.headers()["location"], "/prom");
 }
+
+#[tokio::test]
+async fn while_starting_only_health_and_the_replay_answer() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let replay = flint_tsdb::ReplayProgress::new();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(serve(
+        listener,
+        flint_web::starting::router(replay, "/prom"),
+        CancellationToken::new(),
+    ));
+    let c = reqwest::Client::new();
+    let get = |path: &str| {
+        let c = c.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let r = c.get(url).send().await.unwrap();
+            (r.status().as_u16(), r.text().await.unwrap())
+        }
+    };
+    assert_eq!(get("/prom/-/healthy").await.0, 200);
+    assert_eq!(
+        get("/prom/-/ready").await,
+        (503, "Service Unavailable".to_string())
+    );
+    assert_eq!(get("/prom/api/v1/query?query=up").await.0, 503);
+    let (code, body) = get("/prom/api/v1/status/walreplay").await;
+    assert_eq!(code, 200);
+    assert!(body.contains("\"status\":\"success\""), "{body}");
+}

@@ -373,15 +373,26 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let engine = flint_promql::Engine::new(super::query_server::engine_options(&args)?);
     let registry = Registry::new();
     registry.register_collector(flint_client::process::ProcessCollector::new());
-    // Which WAL segments the replay read, for `/api/v1/status/walreplay`.
-    let replay = flint_tsdb::ReplayProgress::new();
-    let db = open_db(&args, &registry, &replay)?;
-    let storage: Arc<dyn Appendable> = Arc::new(db.clone());
     let web = super::server_web::WebUrls::new(
         args.external_url.as_deref(),
         args.route_prefix.as_deref(),
         addr.port(),
     )?;
+    // Which WAL segments the replay read, for `/api/v1/status/walreplay`.
+    let replay = flint_tsdb::ReplayProgress::new();
+    // The listener is bound before the TSDB opens, so health, readiness (503) and the
+    // replay's progress answer during a long replay.
+    let listener = std::net::TcpListener::bind(addr)
+        .and_then(|l| l.set_nonblocking(true).map(|()| l))
+        .with_context(|| format!("listening on {addr}"))?;
+    let early_cancel = CancellationToken::new();
+    let early = tokio::spawn(flint_web::serve(
+        tokio::net::TcpListener::from_std(listener.try_clone()?)?,
+        flint_web::starting::router(replay.clone(), &web.prefix),
+        early_cancel.clone(),
+    ));
+    let db = tokio::task::block_in_place(|| open_db(&args, &registry, &replay))?;
+    let storage: Arc<dyn Appendable> = Arc::new(db.clone());
     let external_url = web.external.clone();
     let alerting = super::server_alerting::Alerting::new(
         &args.alerting,
@@ -497,9 +508,10 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         replay,
         registry: &registry,
     });
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening on {addr}"))?;
+    // The startup router lets its open requests finish; the full one takes over the socket.
+    early_cancel.cancel();
+    let _ = early.await;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
     tracing::info!(address = %listener.local_addr().map_or(addr, |a| a), "Listening");
     let ui = flint_web::ui::Ui {
         app: state.clone(),

@@ -12,7 +12,9 @@ fn walreplay_reports_the_segments_replayed_at_start() {
         "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    \
          static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
     );
+    // The replay status answers from the start, so it is read once the server is ready.
     let status = || -> Option<serde_json::Value> {
+        http_get(port, "/-/ready").filter(|b| b.contains("Ready"))?;
         let v: serde_json::Value =
             serde_json::from_str(&http_get(port, "/api/v1/status/walreplay")?).ok()?;
         (v["status"] == "success").then(|| v["data"].clone())
