@@ -338,7 +338,10 @@ impl Silences {
                 expires_at,
             },
         );
-        if let Some(prev) = &prev {
+        // Replacing an expired silence (upstream's "recreate") leaves the old one as it is.
+        if let Some(prev) = &prev
+            && prev.state(now) != SilenceState::Expired
+        {
             expire_entry(&mut entries, &prev.id, now, self.retention)?;
         }
         drop(entries);

@@ -47,6 +47,10 @@ async fn create_update_replace_expire() {
         Err(Error::SilenceNotFound(_))
     ));
     assert_eq!(s.count_by_state(), [0, 0, 2]);
+    // Updating an expired silence recreates it under a new ID; the old one stays expired.
+    let again = s.set(sil(&other, &m, now, now + H)).expect("recreated");
+    assert_ne!(again, other);
+    assert_eq!(s.count_by_state(), [1, 0, 2]);
 }
 
 #[tokio::test(start_paused = true)]
