@@ -1,9 +1,9 @@
 //! API v2 (what `amtool`, Prometheus and Grafana talk to) plus the lifecycle endpoints and
 //! `/metrics`, on axum.
 
-mod alerts;
+pub(crate) mod alerts;
 mod json;
-mod silences;
+pub(crate) mod silences;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
@@ -73,6 +73,8 @@ pub struct ApiState {
     pub version: VersionInfo,
     /// This peer in the cluster.
     pub peer: Arc<dyn crate::notify::Peer>,
+    /// `--web.external-url`: the UI's links start with its path.
+    pub external_url: String,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -82,7 +84,7 @@ impl std::fmt::Debug for ApiState {
 }
 
 impl ApiState {
-    fn cfg(&self) -> Arc<Config> {
+    pub(crate) fn cfg(&self) -> Arc<Config> {
         self.config
             .read()
             .unwrap_or_else(|p| p.into_inner())
@@ -91,7 +93,7 @@ impl ApiState {
 
     /// Recomputes silences and inhibitions of `alerts` now, as upstream's API does before
     /// answering, so a new silence shows at once.
-    fn refresh_status(&self, alerts: &[Arc<crate::alert::Alert>], now: Millis) {
+    pub(crate) fn refresh_status(&self, alerts: &[Arc<crate::alert::Alert>], now: Millis) {
         let inhibitor = self
             .inhibitor
             .read()
@@ -120,8 +122,10 @@ pub(crate) fn bad_request(msg: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(msg)).into_response()
 }
 
-/// The router, with every path under `route_prefix` (`/` for none).
+/// The router (API v2, lifecycle endpoints, `/metrics` and the [web UI](crate::ui)), with
+/// every path under `route_prefix` (`/` for none).
 pub fn router(state: ApiState, route_prefix: &str) -> Router {
+    let prefix = route_prefix.trim_end_matches('/');
     let api = Router::new()
         .route("/api/v2/alerts", get(alerts::list).post(alerts::post))
         .route("/api/v2/alerts/groups", get(alerts::groups))
@@ -136,13 +140,17 @@ pub fn router(state: ApiState, route_prefix: &str) -> Router {
         .route("/-/ready", get(ready).head(ready))
         .route("/-/reload", post(reload).put(reload))
         .route("/metrics", get(metrics))
-        .with_state(state)
+        .merge(crate::ui::routes())
+        .with_state(state.clone())
         .layer(axum::extract::DefaultBodyLimit::max(64 << 20));
-    let prefix = route_prefix.trim_end_matches('/');
     if prefix.is_empty() {
         api
     } else {
-        Router::new().nest(prefix, api)
+        // The nested `/` answers the bare prefix; `{prefix}/` is the UI's home as well.
+        Router::new()
+            .route(&format!("{prefix}/"), crate::ui::home())
+            .with_state(state)
+            .nest(prefix, api)
     }
 }
 

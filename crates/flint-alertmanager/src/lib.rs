@@ -11,6 +11,7 @@
 //!   integration: wait, dedup against the [`nflog`], retry, record) and the integrations.
 //! - [`silence`] and [`nflog`] keep their state in memory and in snapshots on disk.
 //! - [`api`] serves API v2 (what `amtool` and Prometheus talk to) with axum.
+//! - [`ui`] is the web UI: alerts by group, silences (list, form with preview, expire), status.
 //! - [`cluster`] gossips silences and the notification log between peers (HA), on foca.
 //!
 //! # On-disk state
@@ -41,5 +42,6 @@ pub mod silence;
 pub mod store;
 pub mod time;
 pub mod timeinterval;
+pub mod ui;
 
 pub use error::{Error, Result};

@@ -227,6 +227,7 @@ impl Alertmanager {
             reload: tx,
             version: self.opts.version.clone(),
             peer: self.peer.clone(),
+            external_url: self.opts.external_url.clone(),
         };
         let app = api::router(state, &self.opts.route_prefix);
         let http_cancel = cancel.clone();

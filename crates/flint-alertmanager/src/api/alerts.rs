@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use flint_model::{Labels, Matcher};
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -186,8 +187,8 @@ fn validate(a: &Alert) -> Result<(), String> {
     Ok(())
 }
 
-/// Filters shared by the alert endpoints.
-pub(super) struct Filter {
+/// Filters shared by the alert endpoints and the UI.
+pub(crate) struct Filter {
     matchers: Vec<Matcher>,
     receiver: Option<regex::Regex>,
     active: bool,
@@ -198,16 +199,22 @@ pub(super) struct Filter {
 }
 
 impl Filter {
-    pub(super) fn parse(q: Option<&str>) -> Result<Filter, String> {
-        let mut f = Filter {
-            matchers: Vec::new(),
+    /// Keeps alerts matching `matchers`; silenced or inhibited ones only when asked.
+    pub(crate) fn new(matchers: Vec<Matcher>, silenced: bool, inhibited: bool) -> Filter {
+        Filter {
+            matchers,
             receiver: None,
             active: true,
-            silenced: true,
-            inhibited: true,
+            silenced,
+            inhibited,
             unprocessed: true,
             muted: true,
-        };
+        }
+    }
+
+    /// Parses the API's query parameters (`filter`, `receiver`, `active`, `silenced`, ...).
+    pub(super) fn parse(q: Option<&str>) -> Result<Filter, String> {
+        let mut f = Filter::new(Vec::new(), true, true);
         for (k, v) in url::form_urlencoded::parse(q.unwrap_or("").as_bytes()) {
             let flag = || {
                 v.parse::<bool>()
@@ -295,61 +302,85 @@ pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> R
     json_response(out)
 }
 
+/// One aggregation group after filtering, as `GET /api/v2/alerts/groups` and the UI show it.
+pub(crate) struct GroupView<'a> {
+    /// The dispatcher's group.
+    pub info: &'a crate::dispatch::GroupInfo,
+    /// The alerts the filter keeps, with their state (never empty).
+    pub alerts: Vec<(&'a Arc<Alert>, crate::store::AlertStatus)>,
+    /// Time intervals muting the group.
+    pub muted_by: Vec<String>,
+}
+
+impl ApiState {
+    /// The dispatcher's aggregation groups sorted by (labels, receiver), silences and
+    /// inhibitions evaluated now, filtered by `f`; `visit` sees each group with alerts left.
+    pub(crate) fn visit_groups(&self, f: &Filter, mut visit: impl FnMut(GroupView<'_>)) {
+        let now = self.clock.now();
+        let mut groups = self.dispatcher.groups();
+        groups.sort_by(|a, b| (&a.labels, &a.receiver).cmp(&(&b.labels, &b.receiver)));
+        for g in &groups {
+            self.refresh_status(&g.alerts, now);
+        }
+        self.marker.with_statuses(|status| {
+            for g in &groups {
+                if let Some(re) = &f.receiver
+                    && !re.is_match(&g.receiver)
+                {
+                    continue;
+                }
+                let muted_by = self.marker.group_muted_by(&g.route_id, &g.group_key);
+                if !f.muted && !muted_by.is_empty() {
+                    continue;
+                }
+                let alerts: Vec<_> = g
+                    .alerts
+                    .iter()
+                    .filter(|a| !a.resolved_at(now) && matches_all(&f.matchers, &a.labels))
+                    .map(|a| (a, status(a.fingerprint)))
+                    .filter(|(_, s)| f.keeps_status(s))
+                    .collect();
+                if !alerts.is_empty() {
+                    visit(GroupView {
+                        info: g,
+                        alerts,
+                        muted_by,
+                    });
+                }
+            }
+        });
+    }
+}
+
 /// GET `/api/v2/alerts/groups`.
 pub(super) async fn groups(State(st): State<ApiState>, RawQuery(q): RawQuery) -> Response {
     let f = match Filter::parse(q.as_deref()) {
         Ok(f) => f,
         Err(e) => return bad_request(&e),
     };
-    let now = st.clock.now();
-    let mut groups = st.dispatcher.groups();
-    groups.sort_by(|a, b| (&a.labels, &a.receiver).cmp(&(&b.labels, &b.receiver)));
-    for g in &groups {
-        st.refresh_status(&g.alerts, now);
-    }
     let mut out = Vec::new();
     out.push(b'[');
     let mut first_group = true;
-    st.marker.with_statuses(|status| {
-        for g in &groups {
-            if let Some(re) = &f.receiver
-                && !re.is_match(&g.receiver)
-            {
-                continue;
-            }
-            let muted_by = st.marker.group_muted_by(&g.route_id, &g.group_key);
-            if !f.muted && !muted_by.is_empty() {
-                continue;
-            }
-            let mut body = Vec::new();
-            let mut n = 0;
-            for a in &g.alerts {
-                let s = status(a.fingerprint);
-                if a.resolved_at(now) || !matches_all(&f.matchers, &a.labels) || !f.keeps_status(&s)
-                {
-                    continue;
-                }
-                if n > 0 {
-                    body.push(b',');
-                }
-                n += 1;
-                json::alert(&mut body, a, &[g.receiver.as_str()], &s, &muted_by);
-            }
-            if n == 0 {
-                continue;
-            }
-            if !first_group {
+    st.visit_groups(&f, |g| {
+        if !first_group {
+            out.push(b',');
+        }
+        first_group = false;
+        out.extend_from_slice(b"{\"alerts\":[");
+        for (i, (a, s)) in g.alerts.iter().enumerate() {
+            if i > 0 {
                 out.push(b',');
             }
-            first_group = false;
-            out.extend_from_slice(b"{\"alerts\":[");
-            out.extend_from_slice(&body);
-            out.extend_from_slice(b"],\"labels\":");
-            json::pairs(&mut out, g.labels.iter().map(|l| (&*l.name, &*l.value)));
-            out.extend_from_slice(b",\"receiver\":{\"name\":");
-            json::str(&mut out, &g.receiver);
-            out.extend_from_slice(b"}}");
+            json::alert(&mut out, a, &[g.info.receiver.as_str()], s, &g.muted_by);
         }
+        out.extend_from_slice(b"],\"labels\":");
+        json::pairs(
+            &mut out,
+            g.info.labels.iter().map(|l| (&*l.name, &*l.value)),
+        );
+        out.extend_from_slice(b",\"receiver\":{\"name\":");
+        json::str(&mut out, &g.info.receiver);
+        out.extend_from_slice(b"}}");
     });
     out.push(b']');
     json_response(out)

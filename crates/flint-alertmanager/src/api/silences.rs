@@ -86,6 +86,19 @@ fn matches_filter(s: &Silence, filter: &[Matcher]) -> bool {
     })
 }
 
+/// Sorts as `GET /api/v2/silences` answers: active first (soonest end first), then pending
+/// (soonest start), then expired (latest end first).
+pub(crate) fn sort_silences(sils: &mut [Silence], now: i64) {
+    sils.sort_by(|a, b| {
+        let (sa, sb) = (a.state(now), b.state(now));
+        sa.cmp(&sb).then_with(|| match sa {
+            SilenceState::Active => a.ends_at.cmp(&b.ends_at),
+            SilenceState::Pending => a.starts_at.cmp(&b.starts_at),
+            SilenceState::Expired => b.ends_at.cmp(&a.ends_at),
+        })
+    });
+}
+
 /// GET `/api/v2/silences`: active first (soonest end first), then pending (soonest start),
 /// then expired (latest end first).
 pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> Response {
@@ -105,14 +118,7 @@ pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> R
         .into_iter()
         .filter(|s| matches_filter(s, &filter))
         .collect();
-    sils.sort_by(|a, b| {
-        let (sa, sb) = (a.state(now), b.state(now));
-        sa.cmp(&sb).then_with(|| match sa {
-            SilenceState::Active => a.ends_at.cmp(&b.ends_at),
-            SilenceState::Pending => a.starts_at.cmp(&b.starts_at),
-            SilenceState::Expired => b.ends_at.cmp(&a.ends_at),
-        })
-    });
+    sort_silences(&mut sils, now);
     Json(sils.iter().map(|s| gettable(s, now)).collect::<Vec<_>>()).into_response()
 }
 
@@ -141,12 +147,6 @@ pub(super) async fn post(State(st): State<ApiState>, body: Bytes) -> Response {
             "failed to convert API silence to internal silence: invalid timestamps",
         );
     };
-    if starts >= ends {
-        return bad_request("Failed to create silence: start time must be before end time");
-    }
-    if ends < st.clock.now() {
-        return bad_request("Failed to create silence: end time can't be in the past");
-    }
     let sil = Silence {
         id: p.id,
         matchers,
@@ -156,12 +156,49 @@ pub(super) async fn post(State(st): State<ApiState>, body: Bytes) -> Response {
         created_by: p.created_by,
         comment: p.comment,
     };
-    match st.silences.set(sil) {
+    match st.store_silence(sil) {
         Ok(id) => Json(json!({"silenceID": id})).into_response(),
-        Err(e @ Error::SilenceNotFound(_)) => {
-            (StatusCode::NOT_FOUND, Json(e.to_string())).into_response()
+        Err(StoreError::NotFound(e)) => (StatusCode::NOT_FOUND, Json(e)).into_response(),
+        Err(StoreError::Invalid(e)) => bad_request(&e),
+    }
+}
+
+/// Why a silence was not stored.
+#[derive(Debug)]
+pub(crate) enum StoreError {
+    /// The silence to update does not exist (404).
+    NotFound(String),
+    /// Validation failed (400); upstream's message.
+    Invalid(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::NotFound(m) | StoreError::Invalid(m) => f.write_str(m),
         }
-        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
+impl ApiState {
+    /// Creates or updates a silence as `POST /api/v2/silences` does: upstream's checks of the
+    /// time range, then the store's validation and update semantics (an update that cannot
+    /// be applied in place expires the old silence and creates a new ID).
+    pub(crate) fn store_silence(&self, sil: Silence) -> Result<String, StoreError> {
+        if sil.starts_at >= sil.ends_at {
+            return Err(StoreError::Invalid(
+                "Failed to create silence: start time must be before end time".into(),
+            ));
+        }
+        if sil.ends_at < self.clock.now() {
+            return Err(StoreError::Invalid(
+                "Failed to create silence: end time can't be in the past".into(),
+            ));
+        }
+        self.silences.set(sil).map_err(|e| match e {
+            Error::SilenceNotFound(_) => StoreError::NotFound(e.to_string()),
+            e => StoreError::Invalid(e.to_string()),
+        })
     }
 }
 

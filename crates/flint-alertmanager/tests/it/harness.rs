@@ -160,6 +160,20 @@ impl Server {
 
     /// Starts a server in `dir` (keeping snapshots there).
     pub async fn start_in(dir: &Path, config: &str) -> Server {
+        Server::start_in_under(dir, config, "").await
+    }
+
+    /// Starts a server whose external URL has the path `prefix` (e.g. `/am`), which is also
+    /// its route prefix; `url` stays the bare `http://127.0.0.1:port`.
+    pub async fn start_prefixed(config: &str, prefix: &str) -> Server {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let dir = tmp.path().to_path_buf();
+        let mut s = Server::start_in_under(&dir, config, prefix).await;
+        s._tmp = Some(tmp);
+        s
+    }
+
+    async fn start_in_under(dir: &Path, config: &str, prefix: &str) -> Server {
         std::fs::write(dir.join("alertmanager.yml"), config).expect("write config");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -169,8 +183,8 @@ impl Server {
             config_file: dir.join("alertmanager.yml"),
             storage_path: dir.join("data"),
             listen: addr,
-            external_url: format!("http://{addr}"),
-            route_prefix: "/".into(),
+            external_url: format!("http://{addr}{prefix}"),
+            route_prefix: format!("/{}", prefix.trim_matches('/')),
             retention: Duration::from_secs(3600),
             alerts_gc_interval: Duration::from_secs(1),
             maintenance_interval: Duration::from_secs(60),

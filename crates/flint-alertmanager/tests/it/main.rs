@@ -1,5 +1,5 @@
 //! Integration tests: the assembled Alertmanager over HTTP, with a recording webhook,
-//! `amtool` and a real Prometheus.
+//! `amtool`, a real Prometheus, and the web UI's pages.
 
 mod amtool;
 mod api;
@@ -10,4 +10,5 @@ mod integrations;
 mod prometheus;
 mod receiver_http;
 mod snapshots;
+mod ui;
 mod webhook;
