@@ -78,7 +78,7 @@ fn gettable(s: &Silence, now: i64) -> serde_json::Value {
 
 /// Whether a silence has, for each filter matcher, a matcher on that label whose value the
 /// filter accepts (upstream's `CheckSilenceMatchesFilterLabels`).
-fn matches_filter(s: &Silence, filter: &[Matcher]) -> bool {
+pub(crate) fn matches_filter(s: &Silence, filter: &[Matcher]) -> bool {
     filter.iter().all(|f| {
         s.matchers
             .iter()

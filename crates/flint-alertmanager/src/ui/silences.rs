@@ -2,15 +2,15 @@
 //! `POST /silences/{id}/expire`.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::layout::{AlertRow, enc, matcher_strings, prefix, relative, render, see_other};
 use crate::api::ApiState;
-use crate::api::silences::sort_silences;
+use crate::api::silences::{matches_filter, sort_silences};
 use crate::error::Error;
-use crate::matchers::matches_all;
+use crate::matchers::{matches_all, parse_matchers};
 use crate::silence::{Silence, SilenceState};
 use crate::time::{Millis, format_rfc3339};
 
@@ -66,15 +66,27 @@ impl SilenceRow {
 struct ListPage {
     p: String,
     nav: &'static str,
+    /// The `filter` query parameter (matchers the silences' matchers must satisfy).
+    filter: String,
+    error: String,
     /// (state, heading, silences), in the order active, pending, expired.
     sections: Vec<(&'static str, &'static str, Vec<SilenceRow>)>,
 }
 
-/// GET `/silences`.
-pub(super) async fn list(State(st): State<ApiState>) -> Response {
+/// GET `/silences` (`?filter=` as `GET /api/v2/silences` takes it).
+pub(super) async fn list(State(st): State<ApiState>, RawQuery(q): RawQuery) -> Response {
     let p = prefix(&st);
     let now = st.clock.now();
+    let filter = url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "filter")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let (matchers, error) = match parse_matchers(&filter) {
+        Ok(m) => (m, String::new()),
+        Err(e) => (Vec::new(), e.to_string()),
+    };
     let mut sils = st.silences.list();
+    sils.retain(|s| error.is_empty() && matches_filter(s, &matchers));
     sort_silences(&mut sils, now);
     let mut sections = vec![
         ("active", "Active", Vec::new()),
@@ -89,11 +101,18 @@ pub(super) async fn list(State(st): State<ApiState>) -> Response {
         };
         sections[i].2.push(SilenceRow::new(s, &p, now));
     }
+    let status = if error.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     render(
-        StatusCode::OK,
+        status,
         &ListPage {
             p,
             nav: "silences",
+            filter,
+            error,
             sections,
         },
     )

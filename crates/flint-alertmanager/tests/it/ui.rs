@@ -307,6 +307,15 @@ async fn silence_form_previews_validates_creates_edits_and_expires() {
         "{html}"
     );
 
+    // The list's filter works like the API's.
+    let (_, html) = page(&s, "/silences?filter=%7Balertname%3D%22Disk%22%7D").await;
+    assert!(html.contains(&format!("data-silence-id=\"{id}\"")));
+    let (_, html) = page(&s, "/silences?filter=%7Balertname%3D%22Nope%22%7D").await;
+    assert!(!html.contains(&format!("data-silence-id=\"{id}\"")));
+    let (code, html) = page(&s, "/silences?filter=%7Balertname").await;
+    assert_eq!(code, 400);
+    assert!(html.contains("id=\"filter-error\""));
+
     // Editing: the form holds the silence; changed matchers replace it under a new ID.
     let (code, html) = page(&s, &format!("/silences/{id}/edit")).await;
     assert_eq!(code, 200);
@@ -364,6 +373,9 @@ async fn silence_form_previews_validates_creates_edits_and_expires() {
     assert_eq!(v["status"]["state"], "expired");
     let (_, html) = page(&s, "/").await;
     assert!(html.contains(&format!("data-fingerprint=\"{disk}\"")));
+    let (_, html) = page(&s, &format!("/silences/{new_id}")).await;
+    assert!(html.contains("has expired and mutes nothing"));
+    assert!(html.contains("Recreate") && !html.contains("id=\"expire\""));
     let (code, _) = page(&s, "/silences/no-such-id").await;
     assert_eq!(code, 404);
     s.stop().await;
