@@ -15,6 +15,8 @@ mod remote_write;
 mod support;
 #[path = "cli/tsdb.rs"]
 mod tsdb;
+#[path = "cli/ui_browser.rs"]
+mod ui_browser;
 #[path = "cli/walreplay.rs"]
 mod walreplay;
 
