@@ -18,6 +18,7 @@
 //! | [`mmap`] | the one place that maps files into memory |
 #![deny(missing_docs)]
 
+pub mod agent;
 pub mod backfill;
 pub mod block;
 pub mod chunkenc;
