@@ -222,6 +222,16 @@ fn pages_graph_and_silence_in_a_browser() {
         .click()
         .await
         .expect("click Silence");
+        // The matcher editor's button adds a row (the script's one job on this form).
+        let rows = c.find_all(Locator::Css("[name=matcher_name]")).await.expect("rows");
+        c.find(Locator::Id("add-matcher"))
+            .await
+            .expect("add-matcher button")
+            .click()
+            .await
+            .expect("click add-matcher");
+        let more = c.find_all(Locator::Css("[name=matcher_name]")).await.expect("rows");
+        assert_eq!(more.len(), rows.len() + 1, "one more matcher row");
         c.find(Locator::Css("[name=created_by]"))
             .await
             .expect("creator field")
