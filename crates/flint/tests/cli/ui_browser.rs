@@ -222,6 +222,10 @@ fn pages_graph_and_silence_in_a_browser() {
         .click()
         .await
         .expect("click Silence");
+        c.wait()
+            .for_element(Locator::Id("silence-form"))
+            .await
+            .expect("the silence form");
         // The matcher editor's button adds a row (the script's one job on this form).
         let rows = c.find_all(Locator::Css("[name=matcher_name]")).await.expect("rows");
         c.find(Locator::Id("add-matcher"))
@@ -250,10 +254,12 @@ fn pages_graph_and_silence_in_a_browser() {
             .click()
             .await
             .expect("click preview");
+        // Clicks start a navigation: wait for the new page's element before reading it.
         let preview = c
-            .find(Locator::Css("body"))
+            .wait()
+            .for_element(Locator::Id("preview-alerts"))
             .await
-            .expect("body")
+            .expect("the preview")
             .text()
             .await
             .unwrap_or_default();
@@ -265,6 +271,10 @@ fn pages_graph_and_silence_in_a_browser() {
             .click()
             .await
             .expect("click create");
+        c.wait()
+            .for_element(Locator::Id("silence"))
+            .await
+            .expect("the new silence's page");
         let url = c.current_url().await.expect("url").to_string();
         let id = url
             .rsplit('/')
