@@ -188,11 +188,11 @@ impl AgentDb {
 
     /// Truncates every `truncate_every` until `cancel`, asking `lowest_sent` how far the
     /// queues have delivered.
-    pub async fn run(
-        self,
-        cancel: tokio_util::sync::CancellationToken,
-        lowest_sent: impl Fn() -> Option<i64> + Send + 'static,
-    ) {
+    pub async fn run<F, Fut>(self, cancel: tokio_util::sync::CancellationToken, lowest_sent: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Option<i64>> + Send,
+    {
         let every = self.inner.opts.truncate_every.max(Duration::from_secs(1));
         loop {
             tokio::select! {
@@ -202,7 +202,7 @@ impl AgentDb {
             let now = std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_millis() as i64);
-            let mint = self.cut_off(now, lowest_sent());
+            let mint = self.cut_off(now, lowest_sent().await);
             let db = self.clone();
             match tokio::task::spawn_blocking(move || db.truncate(mint)).await {
                 Ok(Ok(())) => {}

@@ -1,5 +1,6 @@
 //! Implementations of the subcommands.
 
+pub mod agent;
 pub mod alertmanager;
 pub mod all_in_one;
 pub mod check_am_config;

@@ -45,6 +45,7 @@ struct Running {
     cancel: CancellationToken,
     task: JoinHandle<()>,
     metadata_task: Option<JoinHandle<()>>,
+    ctx: Arc<SendContext>,
 }
 
 struct Inner {
@@ -91,6 +92,13 @@ impl RemoteWrite {
     /// The running queues' names.
     pub async fn queue_names(&self) -> Vec<String> {
         self.inner.queues.lock().await.keys().cloned().collect()
+    }
+
+    /// The lowest of the queues' newest delivered sample times (ms); `None` without
+    /// queues. Agent mode keeps the WAL from here on.
+    pub async fn lowest_sent_ms(&self) -> Option<i64> {
+        let queues = self.inner.queues.lock().await;
+        queues.values().map(|r| r.ctx.stats.highest_sent_ms()).min()
     }
 
     /// Applies the `remote_write` entries of `cfg`.
@@ -186,7 +194,12 @@ impl RemoteWrite {
             ))),
             _ => None,
         };
-        let task = tokio::spawn(run_queue(ctx, watcher, planner, cancel.clone()));
+        let task = tokio::spawn(run_queue(
+            Arc::clone(&ctx),
+            watcher,
+            planner,
+            cancel.clone(),
+        ));
         Running {
             cfg,
             external: external.clone(),
@@ -194,6 +207,7 @@ impl RemoteWrite {
             cancel,
             task,
             metadata_task,
+            ctx,
         }
     }
 

@@ -48,6 +48,11 @@ pub(crate) struct SendStats {
 }
 
 impl SendStats {
+    /// The newest sample time delivered (ms; `i64::MIN` before the first delivery).
+    pub fn highest_sent_ms(&self) -> i64 {
+        self.highest_sent.load(Ordering::Relaxed)
+    }
+
     /// Records a delivered batch; returns the highest timestamp delivered so far, in seconds.
     fn sent(&self, n: usize, took: Duration, max_t: i64) -> f64 {
         self.samples_out.fetch_add(n as u64, Ordering::Relaxed);

@@ -75,6 +75,28 @@ pub struct ServerArgs {
     /// Maximum number of simultaneous connections.
     #[arg(long = "web.max-connections", default_value_t = 512)]
     pub max_connections: u32,
+    /// Agent mode: discovery, scraping and remote write only, over a WAL-only storage
+    /// (no local queries, rules or alerts).
+    #[arg(long = "agent")]
+    pub agent: bool,
+    /// Base path for the agent's storage (agent mode).
+    #[arg(long = "storage.agent.path", default_value = "data-agent/")]
+    pub agent_path: PathBuf,
+    /// Compress the agent's write-ahead log.
+    #[arg(long = "storage.agent.wal-compression", default_value_t = true, action = clap::ArgAction::Set)]
+    pub agent_wal_compression: bool,
+    /// Do not create a lockfile in the agent's data directory.
+    #[arg(long = "storage.agent.no-lockfile")]
+    pub agent_no_lockfile: bool,
+    /// Least age of data the agent's WAL keeps when truncating, even if sent.
+    #[arg(long = "storage.agent.retention.min-time", default_value = "5m", value_parser = duration)]
+    pub agent_min_time: Duration,
+    /// Greatest age of data the agent's WAL keeps when truncating, even if unsent.
+    #[arg(long = "storage.agent.retention.max-time", default_value = "4h", value_parser = duration)]
+    pub agent_max_time: Duration,
+    /// How often the agent truncates its WAL.
+    #[arg(long = "storage.agent.wal-truncate-frequency", default_value = "2h", value_parser = duration, hide = true)]
+    pub agent_truncate_every: Duration,
     /// Base path for metrics storage.
     #[arg(long = "storage.tsdb.path", default_value = "data/")]
     pub tsdb_path: PathBuf,
@@ -133,7 +155,7 @@ pub struct ServerArgs {
 
 impl ServerArgs {
     /// The flags as `/api/v1/status/flags` shows them.
-    fn flags(&self) -> BTreeMap<String, String> {
+    pub(super) fn flags(&self) -> BTreeMap<String, String> {
         let d = |d: Option<Duration>| {
             d.map(|d| flint_config::Duration::from(d).to_string())
                 .unwrap_or_else(|| "0s".into())
@@ -228,7 +250,7 @@ pub fn run(args: &ServerArgs) -> anyhow::Result<ExitCode> {
     rt.block_on(serve(args.clone()))
 }
 
-fn listen_addr(s: &str) -> anyhow::Result<SocketAddr> {
+pub(super) fn listen_addr(s: &str) -> anyhow::Result<SocketAddr> {
     let s = if s.starts_with(':') {
         format!("0.0.0.0{s}")
     } else {
@@ -241,16 +263,18 @@ fn listen_addr(s: &str) -> anyhow::Result<SocketAddr> {
 }
 
 /// Reload bookkeeping: the running config and Prometheus's reload metrics.
-struct Reloader {
-    path: PathBuf,
-    config: Arc<RwLock<Arc<Config>>>,
-    scrape: flint_scrape::Manager,
-    discovery: flint_discovery::Manager,
-    alerting: super::server_alerting::Alerting,
-    remote_write: flint_remote::write::RemoteWrite,
-    remote_read: flint_remote::read::RemoteReads,
-    success: Gauge,
-    success_time: Gauge,
+pub(super) struct Reloader {
+    pub(super) path: PathBuf,
+    pub(super) config: Arc<RwLock<Arc<Config>>>,
+    pub(super) scrape: flint_scrape::Manager,
+    pub(super) discovery: flint_discovery::Manager,
+    /// `None` in agent mode.
+    pub(super) alerting: Option<super::server_alerting::Alerting>,
+    pub(super) remote_write: flint_remote::write::RemoteWrite,
+    /// `None` in agent mode.
+    pub(super) remote_read: Option<flint_remote::read::RemoteReads>,
+    pub(super) success: Gauge,
+    pub(super) success_time: Gauge,
 }
 
 impl Reloader {
@@ -268,7 +292,7 @@ impl Reloader {
         self.apply(cfg).await
     }
 
-    async fn apply(&self, cfg: Config) -> Result<(), String> {
+    pub(super) async fn apply(&self, cfg: Config) -> Result<(), String> {
         let jobs: Vec<_> = cfg.all_scrape_configs().cloned().collect();
         let sd: BTreeMap<String, Vec<flint_config::SdConfig>> = jobs
             .iter()
@@ -288,12 +312,14 @@ impl Reloader {
             tracing::error!(error = %e, "Applying the remote-write config failed");
             return Err(e.to_string());
         }
-        if let Err(e) = self.remote_read.apply_config(&cfg) {
+        if let Some(Err(e)) = self.remote_read.as_ref().map(|r| r.apply_config(&cfg)) {
             self.success.set(0.0);
             tracing::error!(error = %e, "Applying the remote-read config failed");
             return Err(e.to_string());
         }
-        if let Err(e) = self.alerting.apply(&cfg).await {
+        if let Some(alerting) = &self.alerting
+            && let Err(e) = alerting.apply(&cfg).await
+        {
             self.success.set(0.0);
             return Err(e);
         }
@@ -310,7 +336,7 @@ impl Reloader {
     }
 }
 
-fn register(registry: &Registry, name: &str, help: &str, g: &Gauge) {
+pub(super) fn register(registry: &Registry, name: &str, help: &str, g: &Gauge) {
     if let Err(e) = registry.register(name, help, g.clone()) {
         tracing::debug!(error = %e, "metric not registered");
     }
@@ -359,6 +385,9 @@ fn open_db(
 
 /// Serves until SIGTERM/SIGINT or `/-/quit`.
 pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
+    if args.agent {
+        return super::agent::serve(args).await;
+    }
     let cfg = match load_file(&args.config_file, LoadOptions::default()) {
         Ok(c) => c,
         Err(e) => {
@@ -456,9 +485,9 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         config: Arc::new(RwLock::new(Arc::new(Config::default()))),
         scrape: scrape.clone(),
         discovery: discovery.clone(),
-        alerting: alerting.clone(),
+        alerting: Some(alerting.clone()),
         remote_write: remote_write.clone(),
-        remote_read: remote_read.clone(),
+        remote_read: Some(remote_read.clone()),
         success,
         success_time,
     };
@@ -562,14 +591,14 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn step<T>(name: &str, timeout: Duration, task: tokio::task::JoinHandle<T>) {
+pub(super) async fn step<T>(name: &str, timeout: Duration, task: tokio::task::JoinHandle<T>) {
     if tokio::time::timeout(timeout, task).await.is_err() {
         tracing::error!(component = name, "Stopping timed out");
     }
 }
 
 /// Serves reloads (SIGHUP, `/-/reload`) until SIGTERM, SIGINT or `/-/quit`.
-async fn wait_for_stop(
+pub(super) async fn wait_for_stop(
     reloader: &Reloader,
     reload_rx: &mut mpsc::Receiver<flint_web::ReloadRequest>,
     quit: &CancellationToken,

@@ -607,3 +607,77 @@ fn flint_remote_writes_2_0_to_flint_and_falls_back_to_1_0_for_prometheus() {
     );
     assert!(fallbacks[0].contains("prom"), "{}", fallbacks[0]);
 }
+
+/// The number in a one-element instant-query answer.
+fn scalar(port: u16, q: &str) -> Option<f64> {
+    let v = query(port, q, now_ms() as f64 / 1000.0)?;
+    v.get(0)?["value"][1].as_str()?.parse().ok()
+}
+
+#[test]
+fn agent_mode_scrapes_and_remote_writes_through_truncations_and_restarts() {
+    let Some(prometheus) = find_program("prometheus") else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let (agent, prom_port) = (free_port(), free_port());
+    let cfg = format!(
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: agent\n    static_configs: [{{targets: ['127.0.0.1:{agent}']}}]\n\
+         remote_write:\n  - url: 'http://127.0.0.1:{prom_port}/api/v1/write'\n    queue_config: {{batch_send_deadline: 500ms, min_backoff: 100ms}}\n"
+    );
+    let agent_path = format!("--storage.agent.path={}", d.join("agent").display());
+    let flags = [
+        "--agent",
+        agent_path.as_str(),
+        "--storage.agent.wal-truncate-frequency=2s",
+        "--storage.agent.retention.min-time=1s",
+    ];
+    let _prom = start_prometheus_with(
+        &prometheus,
+        d,
+        prom_port,
+        "global: {}\n",
+        &["--web.enable-remote-write-receiver"],
+    );
+    let mut a = flint_server_with(d, agent, &cfg, &flags);
+    let logs = [d.join("flint.log"), d.join("prom.log")];
+    let logs: Vec<&Path> = logs.iter().map(|p| p.as_path()).collect();
+    let arrived = |n: f64| {
+        move || scalar(prom_port, "count_over_time(up{job=\"agent\"}[10m])").filter(|v| *v >= n)
+    };
+    wait_for(40, "the agent's samples in Prometheus", &logs, arrived(5.0));
+    // No local queries in agent mode; targets and health answer.
+    assert!(http_get(agent, "/api/v1/targets").is_some_and(|b| b.contains("\"health\":\"up\"")));
+    let q = http_get(agent, "/api/v1/query?query=up").unwrap_or_default();
+    assert!(!q.contains("\"success\""), "{q}");
+    // The WAL is truncated behind the queue: a checkpoint appears, samples keep arriving.
+    let wal = d.join("agent/wal");
+    wait_for(20, "a checkpoint of the agent's WAL", &logs, || {
+        std::fs::read_dir(&wal)
+            .ok()?
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with("checkpoint."))
+            .then_some(())
+    });
+    let before = scalar(prom_port, "count_over_time(up{job=\"agent\"}[10m])").unwrap_or(0.0);
+    wait_for(
+        20,
+        "more samples after truncation",
+        &logs,
+        arrived(before + 3.0),
+    );
+    assert!(!d.join("agent/chunks_head").exists() && !d.join("data").exists());
+    // A restart resumes: samples keep arriving.
+    a.terminate();
+    let before = scalar(prom_port, "count_over_time(up{job=\"agent\"}[10m])").unwrap_or(0.0);
+    let _a = flint_server_with(d, agent, &cfg, &flags);
+    wait_for(
+        30,
+        "samples after the agent's restart",
+        &logs,
+        arrived(before + 3.0),
+    );
+    let log = std::fs::read_to_string(d.join("flint.log")).unwrap_or_default();
+    assert!(log.contains("Truncated the agent's WAL"), "{log}");
+}
