@@ -10,14 +10,14 @@ use std::sync::{Arc, RwLock};
 
 use anyhow::Context;
 use flint_client::Registry;
-use flint_client::metrics::gauge::Gauge;
-use flint_config::{Config, LoadOptions, load_file};
-use flint_discovery::{DiscovererDeps, ManagerOptions};
+use flint_config::Config;
 use flint_tsdb::agent::{AgentDb, AgentOptions};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::server::{Reloader, ServerArgs, listen_addr, register, step, wait_for_stop};
+use super::server::{
+    Reloader, ServerArgs, collection, listen_addr, load_config, reload_gauges, step, wait_for_stop,
+};
 
 /// The fields agent mode refuses, as upstream: they need local queries.
 fn refuse_unsupported(cfg: &Config) -> Result<(), String> {
@@ -43,18 +43,8 @@ fn refuse_unsupported(cfg: &Config) -> Result<(), String> {
 
 /// Serves agent mode until SIGTERM/SIGINT or `/-/quit`.
 pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    let cfg = match load_file(&args.config_file, LoadOptions::default())
-        .map_err(|e| e.to_string())
-        .and_then(|c| refuse_unsupported(&c).map(|()| c))
-    {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!(
-                "flint: error loading config ({}): {e}",
-                args.config_file.display()
-            );
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(cfg) = load_config(&args, refuse_unsupported) else {
+        return Ok(ExitCode::FAILURE);
     };
     let addr = listen_addr(&args.listen_address)?;
     let registry = Registry::new();
@@ -74,20 +64,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let db = tokio::task::block_in_place(|| AgentDb::open(&args.agent_path, opts))
         .with_context(|| format!("opening agent storage at {}", args.agent_path.display()))?;
 
-    let mut sd_opts = ManagerOptions::new(
-        "scrape",
-        DiscovererDeps {
-            registry: registry.clone(),
-            dns_servers: None,
-        },
-    );
-    sd_opts.sync_period = args.discovery_sync_period;
-    let (discovery, targets_rx) = flint_discovery::Manager::new(sd_opts);
-    let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
-        storage: Arc::new(db.clone()),
-        registry: registry.clone(),
-        offset_seed: cfg.global.external_label_set().stable_hash(),
-    });
+    let (discovery, targets_rx, scrape) = collection(&args, &registry, Arc::new(db.clone()), &cfg);
     let remote_write =
         flint_remote::write::RemoteWrite::new(flint_remote::write::RemoteWriteOptions {
             wal_dir: db.wal_dir().to_path_buf(),
@@ -97,26 +74,7 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
                 scrape.clone(),
             ))),
         });
-    let (success, success_time, ready_gauge) =
-        (Gauge::default(), Gauge::default(), Gauge::default());
-    register(
-        &registry,
-        "prometheus_config_last_reload_successful",
-        "Whether the last configuration reload attempt was successful.",
-        &success,
-    );
-    register(
-        &registry,
-        "prometheus_config_last_reload_success_timestamp_seconds",
-        "Timestamp of the last successful configuration reload.",
-        &success_time,
-    );
-    register(
-        &registry,
-        "prometheus_ready",
-        "Whether Prometheus startup was fully completed and the server is ready for normal operation.",
-        &ready_gauge,
-    );
+    let (success, success_time, ready_gauge) = reload_gauges(&registry);
     let reloader = Reloader {
         path: args.config_file.clone(),
         config: Arc::new(RwLock::new(Arc::new(Config::default()))),
@@ -209,7 +167,7 @@ mod tests {
     fn agent_mode_refuses_what_needs_local_queries() {
         let cfg = flint_config::load_str(
             "rule_files: [a.yml]\nremote_read: [{url: 'http://x/read'}]\n",
-            LoadOptions::default(),
+            flint_config::LoadOptions::default(),
         )
         .expect("config");
         assert_eq!(

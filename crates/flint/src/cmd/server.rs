@@ -336,7 +336,7 @@ impl Reloader {
     }
 }
 
-pub(super) fn register(registry: &Registry, name: &str, help: &str, g: &Gauge) {
+fn register(registry: &Registry, name: &str, help: &str, g: &Gauge) {
     if let Err(e) = registry.register(name, help, g.clone()) {
         tracing::debug!(error = %e, "metric not registered");
     }
@@ -383,20 +383,88 @@ fn open_db(
     Ok(db)
 }
 
-/// Serves until SIGTERM/SIGINT or `/-/quit`.
-pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    if args.agent {
-        return super::agent::serve(args).await;
-    }
-    let cfg = match load_file(&args.config_file, LoadOptions::default()) {
-        Ok(c) => c,
+/// Loads `--config.file`, checked by `check` as well; on failure prints the reason as
+/// upstream does and returns `None`.
+pub(super) fn load_config(
+    args: &ServerArgs,
+    check: impl FnOnce(&Config) -> Result<(), String>,
+) -> Option<Config> {
+    let loaded = load_file(&args.config_file, LoadOptions::default())
+        .map_err(|e| e.to_string())
+        .and_then(|c| check(&c).map(|()| c));
+    match loaded {
+        Ok(c) => Some(c),
         Err(e) => {
             eprintln!(
                 "flint: error loading config ({}): {e}",
                 args.config_file.display()
             );
-            return Ok(ExitCode::FAILURE);
+            None
         }
+    }
+}
+
+/// The collection path over `storage`: the discovery manager (and the channel it feeds
+/// targets through) and the scrape manager.
+pub(super) fn collection(
+    args: &ServerArgs,
+    registry: &Registry,
+    storage: Arc<dyn Appendable>,
+    cfg: &Config,
+) -> (
+    flint_discovery::Manager,
+    mpsc::Receiver<flint_discovery::TargetSets>,
+    flint_scrape::Manager,
+) {
+    let mut sd_opts = ManagerOptions::new(
+        "scrape",
+        DiscovererDeps {
+            registry: registry.clone(),
+            dns_servers: None,
+        },
+    );
+    sd_opts.sync_period = args.discovery_sync_period;
+    let (discovery, targets_rx) = flint_discovery::Manager::new(sd_opts);
+    let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
+        storage,
+        registry: registry.clone(),
+        offset_seed: cfg.global.external_label_set().stable_hash(),
+    });
+    (discovery, targets_rx, scrape)
+}
+
+/// `prometheus_config_last_reload_successful`, `…_success_timestamp_seconds` and
+/// `prometheus_ready`, registered.
+pub(super) fn reload_gauges(registry: &Registry) -> (Gauge, Gauge, Gauge) {
+    let (success, success_time, ready) = (Gauge::default(), Gauge::default(), Gauge::default());
+    register(
+        registry,
+        "prometheus_config_last_reload_successful",
+        "Whether the last configuration reload attempt was successful.",
+        &success,
+    );
+    register(
+        registry,
+        "prometheus_config_last_reload_success_timestamp_seconds",
+        "Timestamp of the last successful configuration reload.",
+        &success_time,
+    );
+    register(
+        registry,
+        "prometheus_ready",
+        "Whether Prometheus startup was fully completed and the server is ready for normal operation.",
+        &ready,
+    );
+    (success, success_time, ready)
+}
+
+/// Serves until SIGTERM/SIGINT or `/-/quit`.
+pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
+    if args.agent {
+        return super::agent::serve(args).await;
+    }
+    let Some(cfg) = load_config(&args, |_| Ok(())) else {
+        return Ok(ExitCode::FAILURE);
     };
     let addr = listen_addr(&args.listen_address)?;
     let engine = flint_promql::Engine::new(super::query_server::engine_options(&args)?);
@@ -431,42 +499,8 @@ pub(crate) async fn serve(args: ServerArgs) -> anyhow::Result<ExitCode> {
         &external_url,
     );
 
-    let mut sd_opts = ManagerOptions::new(
-        "scrape",
-        DiscovererDeps {
-            registry: registry.clone(),
-            dns_servers: None,
-        },
-    );
-    sd_opts.sync_period = args.discovery_sync_period;
-    let (discovery, targets_rx) = flint_discovery::Manager::new(sd_opts);
-    let seed = cfg.global.external_label_set().stable_hash();
-    let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
-        storage,
-        registry: registry.clone(),
-        offset_seed: seed,
-    });
-
-    let (success, success_time, ready_gauge) =
-        (Gauge::default(), Gauge::default(), Gauge::default());
-    register(
-        &registry,
-        "prometheus_config_last_reload_successful",
-        "Whether the last configuration reload attempt was successful.",
-        &success,
-    );
-    register(
-        &registry,
-        "prometheus_config_last_reload_success_timestamp_seconds",
-        "Timestamp of the last successful configuration reload.",
-        &success_time,
-    );
-    register(
-        &registry,
-        "prometheus_ready",
-        "Whether Prometheus startup was fully completed and the server is ready for normal operation.",
-        &ready_gauge,
-    );
+    let (discovery, targets_rx, scrape) = collection(&args, &registry, storage, &cfg);
+    let (success, success_time, ready_gauge) = reload_gauges(&registry);
     let remote_write =
         flint_remote::write::RemoteWrite::new(flint_remote::write::RemoteWriteOptions {
             wal_dir: db.wal_dir(),
