@@ -54,9 +54,10 @@ use serde::Serialize;
 
 use crate::api::{ApiError, ErrorType};
 
+pub(crate) use eval::MAX_POINTS;
 pub use form::Form;
 pub use params::{MAX_TIME, MIN_TIME, parse_duration, parse_time};
-pub(crate) use status::{runtime_info, tsdb_status, walreplay_answer};
+pub(crate) use status::{Stat, runtime_info, tsdb_status, walreplay_answer};
 
 /// Build information for `/api/v1/status/buildinfo` (Prometheus's field names).
 #[derive(Debug, Clone, Default, Serialize)]
@@ -303,7 +304,7 @@ fn storage_error(e: &flint_storage::StorageError) -> ApiError {
 }
 
 /// Milliseconds since the epoch, now.
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)

@@ -18,7 +18,7 @@ use serde::{Serialize, Serializer};
 
 use crate::api::{ApiError, ApiResponse, ApiResult};
 use crate::selector::parse_matchers;
-use crate::time::{ZERO, rfc3339};
+use crate::time::{ZERO, from_millis, rfc3339};
 
 /// What the alerting endpoints read. Either part may be missing (agent mode, tests).
 #[derive(Debug, Clone, Default)]
@@ -62,12 +62,7 @@ impl Serialize for LabelMap<'_> {
 }
 
 fn time_ms(ms: i64) -> String {
-    let t = if ms >= 0 {
-        SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(ms as u64)
-    } else {
-        SystemTime::UNIX_EPOCH - std::time::Duration::from_millis(ms.unsigned_abs())
-    };
-    rfc3339(t)
+    rfc3339(from_millis(ms))
 }
 
 fn time_opt(t: Option<SystemTime>) -> String {

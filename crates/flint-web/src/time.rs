@@ -5,6 +5,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// The zero `time.Time`.
 pub const ZERO: &str = "0001-01-01T00:00:00Z";
 
+/// A millisecond Unix timestamp as a `SystemTime` (negative ones before the epoch).
+pub fn from_millis(ms: i64) -> SystemTime {
+    let d = std::time::Duration::from_millis(ms.unsigned_abs());
+    if ms >= 0 {
+        UNIX_EPOCH + d
+    } else {
+        UNIX_EPOCH - d
+    }
+}
+
 /// `2006-01-02T15:04:05.999999999Z` (trailing zeros of the fraction dropped).
 pub fn rfc3339(t: SystemTime) -> String {
     let Ok(d) = t.duration_since(UNIX_EPOCH) else {

@@ -17,7 +17,7 @@ use super::{QueryApi, blocking, engine_error, now_ms};
 use crate::api::ApiError;
 
 /// Most points a range query may return per series.
-const MAX_POINTS: i128 = 11_000;
+pub(crate) const MAX_POINTS: i128 = 11_000;
 /// Most warnings (and infos) an answer lists.
 const MAX_ANNOTATIONS: usize = 10;
 

@@ -80,7 +80,7 @@ pub(crate) fn runtime_info(api: &QueryApi) -> impl Serialize + use<> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct HeadStats {
+pub(crate) struct HeadStats {
     num_series: u64,
     num_label_pairs: u64,
     chunk_count: u64,
@@ -89,19 +89,20 @@ struct HeadStats {
 }
 
 #[derive(Serialize)]
-struct Stat {
-    name: String,
-    value: u64,
+pub(crate) struct Stat {
+    pub(crate) name: String,
+    pub(crate) value: u64,
 }
 
+/// `/api/v1/status/tsdb`'s data (also the UI's TSDB page).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct TsdbStatus {
-    head_stats: HeadStats,
-    series_count_by_metric_name: Vec<Stat>,
-    label_value_count_by_label_name: Vec<Stat>,
-    memory_in_bytes_by_label_name: Vec<Stat>,
-    series_count_by_label_value_pair: Vec<Stat>,
+pub(crate) struct TsdbStatus {
+    pub(crate) head_stats: HeadStats,
+    pub(crate) series_count_by_metric_name: Vec<Stat>,
+    pub(crate) label_value_count_by_label_name: Vec<Stat>,
+    pub(crate) memory_in_bytes_by_label_name: Vec<Stat>,
+    pub(crate) series_count_by_label_value_pair: Vec<Stat>,
 }
 
 fn stats(v: Vec<flint_tsdb::head::NameCount>) -> Vec<Stat> {
@@ -132,7 +133,7 @@ pub async fn tsdb(State(api): State<QueryApi>, form: Form) -> Response {
 }
 
 /// Head cardinality with the `limit` largest entries per list (also shown by the UI).
-pub(crate) fn tsdb_status(db: &flint_tsdb::Db, limit: usize) -> impl Serialize + use<> {
+pub(crate) fn tsdb_status(db: &flint_tsdb::Db, limit: usize) -> TsdbStatus {
     let h = db.status(limit).head;
     TsdbStatus {
         head_stats: HeadStats {

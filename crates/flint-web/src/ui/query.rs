@@ -13,7 +13,7 @@ use super::explain::{self, Node};
 use super::graph::{self, Graph};
 use super::{Ui, render, series_name};
 use crate::query_api::json::format_float;
-use crate::query_api::{parse_duration, parse_time};
+use crate::query_api::{MAX_POINTS, now_ms, parse_duration, parse_time};
 
 /// Most warnings the page lists.
 const MAX_ANNOTATIONS: usize = 10;
@@ -86,10 +86,6 @@ struct Page {
     took: String,
 }
 
-fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
-}
-
 /// `GET /query`.
 pub async fn page(State(ui): State<Ui>, Query(q): Query<Params>) -> Response {
     let mut page = Page {
@@ -155,7 +151,7 @@ async fn evaluate(ui: &Ui, page: &mut Page) -> Result<(), String> {
         "" => (range_ms / GRAPH_POINTS).max(1000),
         s => (parse_duration(s).map_err(|e| format!("resolution: {e}"))? / 1_000_000).max(1),
     };
-    if range_ms / step > 11_000 {
+    if i128::from(range_ms / step) > MAX_POINTS {
         return Err("exceeded maximum resolution of 11,000 points per timeseries; choose a larger resolution".into());
     }
     let api = ui.query.clone();

@@ -1,6 +1,6 @@
 //! `/rules` and `/alerts`.
 
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -50,10 +50,6 @@ pub struct GroupRow {
     rules: Vec<RuleRow>,
 }
 
-fn millis_time(ms: i64) -> SystemTime {
-    SystemTime::UNIX_EPOCH + Duration::from_millis(ms.max(0) as u64)
-}
-
 /// The anchor of a rule on the rules page (`rule-<group>-<index>`).
 fn anchor(group: usize, rule: usize) -> String {
     format!("rule-{group}-{rule}")
@@ -74,7 +70,7 @@ fn rule_row(prefix: &str, anchor: String, r: &Rule) -> RuleRow {
                     state: x.state.as_str(),
                     labels: pairs(&x.labels),
                     annotations: pairs(&x.annotations),
-                    active_since: ago(millis_time(x.active_at)),
+                    active_since: ago(crate::time::from_millis(x.active_at)),
                     value: format_float(x.value),
                 })
                 .collect(),

@@ -143,56 +143,51 @@ pub async fn tsdb(State(ui): State<Ui>, Query(l): Query<Limit>) -> Response {
             limit,
         });
     };
-    let status = tokio::task::spawn_blocking(move || {
-        serde_json::to_value(tsdb_status(&db, limit)).unwrap_or_default()
-    })
-    .await
-    .unwrap_or_default();
-    let list = |key: &str| -> Pairs {
-        status[key]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|s| {
-                        (
-                            s["name"].as_str().unwrap_or("").to_string(),
-                            s["value"].to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
+    let Ok(status) = tokio::task::spawn_blocking(move || tsdb_status(&db, limit)).await else {
+        return render(&TsdbPage {
+            p,
+            nav: "tsdb",
+            head: vec![("storage".into(), "reading the TSDB status failed".into())],
+            lists: Vec::new(),
+            limit,
+        });
+    };
+    let list = |stats: &[crate::query_api::Stat]| -> Pairs {
+        stats
+            .iter()
+            .map(|s| (s.name.clone(), s.value.to_string()))
+            .collect()
     };
     let lists = vec![
         Stats {
             id: "series-by-metric",
             title: "Top metrics by series count",
             head: "Metric",
-            rows: list("seriesCountByMetricName"),
+            rows: list(&status.series_count_by_metric_name),
         },
         Stats {
             id: "values-by-label",
             title: "Top labels by value count",
             head: "Label",
-            rows: list("labelValueCountByLabelName"),
+            rows: list(&status.label_value_count_by_label_name),
         },
         Stats {
             id: "memory-by-label",
             title: "Top labels by memory used (bytes)",
             head: "Label",
-            rows: list("memoryInBytesByLabelName"),
+            rows: list(&status.memory_in_bytes_by_label_name),
         },
         Stats {
             id: "series-by-pair",
             title: "Top label pairs by series count",
             head: "Label pair",
-            rows: list("seriesCountByLabelValuePair"),
+            rows: list(&status.series_count_by_label_value_pair),
         },
     ];
     render(&TsdbPage {
         p,
         nav: "tsdb",
-        head: rows(&status["headStats"]),
+        head: rows(&status.head_stats),
         lists,
         limit,
     })

@@ -18,20 +18,19 @@ async fn start(
     start_at(lifecycle, "/").await
 }
 
-async fn start_at(
+/// The server's shared state over `yaml`, with its scrape pools configured (no targets),
+/// `flags` and `external_url`; also the channel reload requests arrive on.
+pub async fn app_state(
+    yaml: &str,
     lifecycle: bool,
-    prefix: &str,
+    flags: BTreeMap<String, String>,
+    external_url: &str,
 ) -> (
-    String,
-    Arc<AtomicBool>,
+    AppState,
     tokio::sync::mpsc::Receiver<flint_web::ReloadRequest>,
 ) {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let cfg = load_str(
-        "scrape_configs:\n  - job_name: j\n    basic_auth: {username: u, password: pw}\n",
-        LoadOptions::default(),
-    )
-    .unwrap();
+    let cfg = load_str(yaml, LoadOptions::default()).unwrap();
     let registry = flint_client::Registry::new();
     let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
         storage: Arc::new(flint_storage::memory::MemStorage::new()),
@@ -43,21 +42,36 @@ async fn start_at(
         .await
         .unwrap();
     let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let ready = Arc::new(AtomicBool::new(false));
     let state = AppState {
         registry,
         scrape,
         config: Arc::new(RwLock::new(Arc::new(cfg))),
-        flags: Arc::new(BTreeMap::from([(
-            "web.enable-lifecycle".to_string(),
-            lifecycle.to_string(),
-        )])),
-        ready: ready.clone(),
+        flags: Arc::new(flags),
+        ready: Arc::new(AtomicBool::new(false)),
         lifecycle,
         reload: tx,
         quit: CancellationToken::new(),
-        external_url: String::new(),
+        external_url: external_url.into(),
     };
+    (state, rx)
+}
+
+async fn start_at(
+    lifecycle: bool,
+    prefix: &str,
+) -> (
+    String,
+    Arc<AtomicBool>,
+    tokio::sync::mpsc::Receiver<flint_web::ReloadRequest>,
+) {
+    let (state, rx) = app_state(
+        "scrape_configs:\n  - job_name: j\n    basic_auth: {username: u, password: pw}\n",
+        lifecycle,
+        BTreeMap::from([("web.enable-lifecycle".to_string(), lifecycle.to_string())]),
+        "",
+    )
+    .await;
+    let ready = state.ready.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(serve(

@@ -2,17 +2,15 @@
 //! secret: what each page shows, the parser's error marks, the graph's series paths.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
-use flint_config::{LoadOptions, load_str};
 use flint_model::Labels;
 use flint_promql::{Engine, EngineOptions};
 use flint_storage::Appendable;
 use flint_tsdb::{Db, DbOptions};
 use flint_web::query_api::{QueryApi, QueryApiOptions};
+use flint_web::serve;
 use flint_web::ui::{Ui, routes};
-use flint_web::{AppState, serve};
 use tokio_util::sync::CancellationToken;
 
 struct Server {
@@ -21,12 +19,14 @@ struct Server {
 }
 
 async fn start(external_url: &str, prefix: &str) -> Server {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let cfg = load_str(
+    let (state, _rx) = super::endpoints::app_state(
         "scrape_configs:\n  - job_name: web\n    basic_auth: {username: u, password: hunter2}\n",
-        LoadOptions::default(),
+        false,
+        BTreeMap::from([("storage.tsdb.path".to_string(), "data/".to_string())]),
+        external_url,
     )
-    .unwrap();
+    .await;
+    state.ready.store(true, std::sync::atomic::Ordering::SeqCst);
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(dir.path(), DbOptions::default()).unwrap();
     let now = jiff::Timestamp::now().as_millisecond();
@@ -44,42 +44,18 @@ async fn start(external_url: &str, prefix: &str) -> Server {
         }
     }
     app.commit().unwrap();
-    let registry = flint_client::Registry::new();
-    let scrape = flint_scrape::Manager::new(flint_scrape::ManagerOptions {
-        storage: Arc::new(flint_storage::memory::MemStorage::new()),
-        registry: registry.clone(),
-        offset_seed: 0,
-    });
-    scrape
-        .apply_config(cfg.scrape_configs.clone())
-        .await
-        .unwrap();
     let group = flint_discovery::TargetGroup {
         source: "0".into(),
         targets: vec![Labels::from_pairs([("__address__", "127.0.0.1:1")])],
         labels: Labels::empty(),
     };
-    scrape
+    state
+        .scrape
         .sync(std::collections::BTreeMap::from([(
             "web".to_string(),
             vec![group],
         )]))
         .await;
-    let (tx, _rx) = tokio::sync::mpsc::channel(1);
-    let state = AppState {
-        registry,
-        scrape,
-        config: Arc::new(RwLock::new(Arc::new(cfg))),
-        flags: Arc::new(BTreeMap::from([(
-            "storage.tsdb.path".to_string(),
-            "data/".to_string(),
-        )])),
-        ready: Arc::new(AtomicBool::new(true)),
-        lifecycle: false,
-        reload: tx,
-        quit: CancellationToken::new(),
-        external_url: external_url.into(),
-    };
     let mut opts =
         QueryApiOptions::new(Engine::new(EngineOptions::default()), Arc::new(db.clone()));
     opts.db = Some(db);
